@@ -1,0 +1,85 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+// librdkafka >= 2.8 comes from the system (pkg-config `rdkafka`) or, when scripts/setup.sh built it,
+// from the project-local prefix .deps/librdkafka; binaries then carry an rpath to it, so they never
+// fall back to an older system library at run time.
+let localRdKafka = Context.packageDirectory + "/.deps/librdkafka"
+let hasLocalRdKafka = FileManager.default.fileExists(atPath: localRdKafka + "/lib/librdkafka.so")
+let rdkafkaSwiftSettings: [SwiftSetting] =
+    hasLocalRdKafka ? [.unsafeFlags(["-Xcc", "-I\(localRdKafka)/include"])] : []
+let rdkafkaLinkerSettings: [LinkerSetting] =
+    hasLocalRdKafka
+    ? [.unsafeFlags(["-L\(localRdKafka)/lib", "-Xlinker", "-rpath", "-Xlinker", "\(localRdKafka)/lib"])]
+    : []
+
+let package = Package(
+    name: "Flywheel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flywheel", targets: ["FlywheelCLI"]),
+        .library(name: "FlywheelKafka", targets: ["FlywheelKafka"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev (>= 2.8)"])]
+        ),
+        .target(
+            name: "FlywheelKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings + [.linkedLibrary("rdkafka")]
+        ),
+        .executableTarget(
+            name: "FlywheelCLI",
+            dependencies: [
+                "FlywheelKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings
+        ),
+        .executableTarget(
+            name: "FlywheelBenchmark",
+            dependencies: [
+                "FlywheelKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings
+        ),
+        .target(
+            name: "FlywheelTestSupport",
+            dependencies: ["FlywheelKafka", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/FlywheelTestSupport",
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings
+        ),
+        .testTarget(
+            name: "FlywheelKafkaTests",
+            dependencies: ["FlywheelKafka", "FlywheelTestSupport"],
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings
+        ),
+        .testTarget(
+            name: "FlywheelIntegrationTests",
+            dependencies: ["FlywheelKafka", "FlywheelTestSupport"],
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings
+        ),
+    ]
+)

@@ -1,0 +1,31 @@
+#ifndef FLYWHEEL_CRDKAFKA_SHIM_H
+#define FLYWHEEL_CRDKAFKA_SHIM_H
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+/// rd_kafka_producev is variadic and so cannot be called from Swift; this fixed-arity form can.
+/// `headers` (may be NULL) is owned by librdkafka on success and stays the caller's on failure.
+static inline rd_kafka_resp_err_t flywheel_produce(rd_kafka_t *rk,
+                                                   const char *topic,
+                                                   int32_t partition,
+                                                   const void *key,
+                                                   size_t key_size,
+                                                   const void *value,
+                                                   size_t value_size,
+                                                   rd_kafka_headers_t *headers,
+                                                   int64_t timestamp_ms,
+                                                   void *opaque) {
+        return rd_kafka_producev(rk,
+                                 RD_KAFKA_V_TOPIC(topic),
+                                 RD_KAFKA_V_PARTITION(partition),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_KEY((void *)key, key_size),
+                                 RD_KAFKA_V_VALUE((void *)value, value_size),
+                                 RD_KAFKA_V_HEADERS(headers),
+                                 RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+                                 RD_KAFKA_V_OPAQUE(opaque),
+                                 RD_KAFKA_V_END);
+}
+
+#endif

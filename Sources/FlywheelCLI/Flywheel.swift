@@ -1,0 +1,11 @@
+import ArgumentParser
+import FlywheelKafka
+
+@main
+struct Flywheel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flywheel",
+        abstract: "Event-driven MLOps triggers over Kafka.",
+        subcommands: [DemoCommand.self, VersionCommand.self]
+    )
+}

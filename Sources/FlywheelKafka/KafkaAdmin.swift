@@ -1,0 +1,171 @@
+internal import CRdKafka
+import Logging
+
+/// Cluster administration: topics and consumer-group offsets.
+public final class KafkaAdmin: Sendable {
+    private let client: RDKafkaClient
+    private let timeout: Duration
+
+    /// Connects, waiting as `configuration.connection.startupTimeout` says; `timeout` bounds each request.
+    public init(configuration: KafkaClientConfiguration, timeout: Duration = .seconds(30), logger: Logger) async throws(KafkaError) {
+        client = try RDKafkaClient(kind: .producer, properties: configuration.properties, logger: logger)
+        self.timeout = timeout
+        try await client.awaitBroker(policy: configuration.connection)
+    }
+
+    /// Creates the topics; returns, per topic name, nil on success or the error (`.topicAlreadyExists`, ...).
+    public func createTopics(_ topics: [KafkaTopicSpecification]) async throws(KafkaError) -> [String: KafkaError?] {
+        let milliseconds = Int32(timeout.milliseconds)
+        let outcome: Result<[String: KafkaError?], KafkaError> = await client.runBlocking { handle in
+            var errorText = [CChar](repeating: 0, count: 512)
+            var newTopics: [OpaquePointer?] = []
+            defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
+            for spec in topics {
+                guard let topic = rd_kafka_NewTopic_new(spec.name, Int32(spec.partitions), Int32(spec.replicationFactor), &errorText, errorText.count) else {
+                    return .failure(KafkaError(code: .admin, reason: "topic \(spec.name): \(String(cBuffer: errorText))"))
+                }
+                newTopics.append(topic)
+                for (key, value) in spec.configs.sorted(by: { $0.key < $1.key }) {
+                    let err = rd_kafka_NewTopic_set_config(topic, key, value)
+                    if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        return .failure(.rd(err, code: .admin, context: "topic \(spec.name) config \(key)=\(value)"))
+                    }
+                }
+            }
+            return RDKafkaAdminRequest.run(handle, operation: RD_KAFKA_ADMIN_OP_CREATETOPICS, timeoutMilliseconds: milliseconds) { options, queue in
+                rd_kafka_CreateTopics(handle, &newTopics, newTopics.count, options, queue)
+            } result: { event in
+                var results: [String: KafkaError?] = [:]
+                var count = 0
+                guard let result = rd_kafka_event_CreateTopics_result(event),
+                    let topicResults = rd_kafka_CreateTopics_result_topics(result, &count)
+                else { return .failure(KafkaError(code: .admin, reason: "create topics: no result")) }
+                for index in 0..<count {
+                    let topicResult = topicResults[index]
+                    let name = String(cString: rd_kafka_topic_result_name(topicResult))
+                    let err = rd_kafka_topic_result_error(topicResult)
+                    if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                        results[name] = .some(nil)
+                    } else {
+                        let detail = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) } ?? ""
+                        results[name] = .some(.rd(err, code: .admin, context: "cannot create topic \(name) (\(detail))"))
+                    }
+                }
+                return .success(results)
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// Creates one topic; throws `.topicAlreadyExists` when it exists.
+    public func createTopic(_ topic: KafkaTopicSpecification) async throws(KafkaError) {
+        if let error = try await createTopics([topic])[topic.name] ?? nil { throw error }
+    }
+
+    /// Describes the named topics (all topics when `names` is nil) from the cluster metadata.
+    public func describeTopics(_ names: [String]? = nil) async throws(KafkaError) -> [KafkaTopicDescription] {
+        let milliseconds = Int32(timeout.milliseconds)
+        let outcome: Result<[KafkaTopicDescription], KafkaError> = await client.runBlocking { handle in
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(handle, 1, nil, &metadata, milliseconds)
+            defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+                return .failure(.rd(err, code: .admin, context: "cannot read cluster metadata"))
+            }
+            var descriptions: [KafkaTopicDescription] = []
+            for index in 0..<Int(metadata.pointee.topic_cnt) {
+                let topic = metadata.pointee.topics[index]
+                let name = String(cString: topic.topic)
+                guard names?.contains(name) ?? !name.hasPrefix("__") else { continue }
+                if topic.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    return .failure(.rd(topic.err, code: .admin, context: "topic \(name)"))
+                }
+                let partitions = (0..<Int(topic.partition_cnt)).map { partitionIndex in
+                    let partition = topic.partitions[partitionIndex]
+                    return KafkaTopicDescription.Partition(
+                        id: partition.id, leader: partition.leader,
+                        replicas: (0..<Int(partition.replica_cnt)).map { partition.replicas[$0] })
+                }
+                descriptions.append(KafkaTopicDescription(name: name, partitions: partitions.sorted { $0.id < $1.id }))
+            }
+            if let names {
+                let missing = Set(names).subtracting(descriptions.map(\.name))
+                if let first = missing.sorted().first {
+                    return .failure(KafkaError(code: .unknownTopic, reason: "topic \(first) does not exist"))
+                }
+            }
+            return .success(descriptions.sorted { $0.name < $1.name })
+        }
+        return try outcome.get()
+    }
+
+    /// A group's committed offsets (next offset to read); for all its partitions when `partitions` is nil.
+    public func listConsumerGroupOffsets(group: String, partitions: [KafkaTopicPartition]? = nil) async throws(KafkaError)
+        -> [KafkaTopicPartitionOffset]
+    {
+        let milliseconds = Int32(timeout.milliseconds)
+        let outcome: Result<[KafkaTopicPartitionOffset], KafkaError> = await client.runBlocking { handle in
+            let request: OpaquePointer?
+            if let partitions {
+                request = RDKafkaTopicPartitionList.with(partitions.map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: -1001) }) {
+                    rd_kafka_ListConsumerGroupOffsets_new(group, $0)
+                }
+            } else {
+                request = rd_kafka_ListConsumerGroupOffsets_new(group, nil)
+            }
+            var requests: [OpaquePointer?] = [request]
+            defer { rd_kafka_ListConsumerGroupOffsets_destroy(request) }
+            return RDKafkaAdminRequest.run(handle, operation: RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeoutMilliseconds: milliseconds) { options, queue in
+                rd_kafka_ListConsumerGroupOffsets(handle, &requests, 1, options, queue)
+            } result: { event in
+                var count = 0
+                guard let result = rd_kafka_event_ListConsumerGroupOffsets_result(event),
+                    let groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &count), count > 0
+                else { return .failure(KafkaError(code: .admin, reason: "list offsets of group \(group): no result")) }
+                if let error = rd_kafka_group_result_error(groups[0]) {
+                    return .failure(KafkaError(
+                        code: .admin, reason: "list offsets of group \(group): \(String(cString: rd_kafka_error_string(error)))",
+                        librdkafkaErrorName: String(cString: rd_kafka_error_name(error))))
+                }
+                let list = rd_kafka_group_result_partitions(groups[0])
+                if let error = RDKafkaTopicPartitionList.firstError(list, code: .admin, context: "offsets of group \(group) for") {
+                    return .failure(error)
+                }
+                return .success(RDKafkaTopicPartitionList.read(list).sorted { $0.topicPartition < $1.topicPartition })
+            }
+        }
+        return try outcome.get()
+    }
+}
+
+/// Runs one admin request on a temporary queue and waits for its result event (on a blocking thread).
+enum RDKafkaAdminRequest {
+    static func run<Value>(
+        _ handle: OpaquePointer,
+        operation: rd_kafka_admin_op_t,
+        timeoutMilliseconds: Int32,
+        request: (OpaquePointer, OpaquePointer) -> Void,
+        result: (OpaquePointer) -> Result<Value, KafkaError>
+    ) -> Result<Value, KafkaError> {
+        guard let queue = rd_kafka_queue_new(handle), let options = rd_kafka_AdminOptions_new(handle, operation) else {
+            return .failure(KafkaError(code: .admin, reason: "cannot create an admin request"))
+        }
+        defer {
+            rd_kafka_AdminOptions_destroy(options)
+            rd_kafka_queue_destroy(queue)
+        }
+        var errorText = [CChar](repeating: 0, count: 512)
+        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, &errorText, errorText.count)
+        request(options, queue)
+        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1000) else {
+            return .failure(KafkaError(code: .admin, reason: "admin request timed out after \(timeoutMilliseconds) ms", isRetriable: true))
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let err = rd_kafka_event_error(event)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let detail = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
+            return .failure(.rd(err, code: .admin, context: "admin request failed (\(detail))"))
+        }
+        return result(event)
+    }
+}

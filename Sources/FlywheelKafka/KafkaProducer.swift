@@ -1,0 +1,114 @@
+internal import CRdKafka
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Sends messages to Kafka; idempotent by default.
+///
+/// `send` returns once the broker acknowledged (or finally refused) the messages. As a `Service`, `run()` waits for
+/// graceful shutdown and then flushes what is still queued.
+public final class KafkaProducer: Service, Sendable {
+    let client: RDKafkaClient
+    let configuration: KafkaProducerConfiguration
+    private let pollThread: RDKafkaPollThread
+    private let isClosed = Atomic<Bool>(false)
+
+    /// Creates the producer and waits, as `client.connection.startupTimeout` says, until a broker answers.
+    public convenience init(configuration: KafkaProducerConfiguration, logger: Logger) async throws(KafkaError) {
+        try self.init(configuration: configuration, properties: configuration.properties, logger: logger)
+        try await client.awaitBroker(policy: configuration.client.connection)
+    }
+
+    init(configuration: KafkaProducerConfiguration, properties: RDKafkaProperties, logger: Logger) throws(KafkaError) {
+        let client = try RDKafkaClient(kind: .producer, properties: properties, logger: logger) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf, RDKafkaDeliveryTicket.callback)
+        }
+        self.client = client
+        self.configuration = configuration
+        self.pollThread = RDKafkaPollThread(name: "flywheel-producer-poll") {
+            client.withHandle { _ = rd_kafka_poll($0, 100) }
+            return true
+        }
+    }
+
+    deinit {
+        pollThread.stop()
+    }
+
+    /// Sends one message and returns where it landed.
+    @discardableResult
+    public func send(_ message: KafkaProducerMessage) async throws(KafkaError) -> KafkaDeliveryReport {
+        try await send([message])[0]
+    }
+
+    /// Sends the messages and returns where each landed, in order; throws the first failure once all are settled.
+    @discardableResult
+    public func send(_ messages: [KafkaProducerMessage]) async throws(KafkaError) -> [KafkaDeliveryReport] {
+        var reports: [KafkaDeliveryReport] = []
+        reports.reserveCapacity(messages.count)
+        for (index, result) in try await deliver(messages).enumerated() {
+            switch result {
+            case .success(let report): reports.append(report)
+            case .failure(var error):
+                error.reason += " (message \(index + 1) of \(messages.count))"
+                throw error
+            }
+        }
+        return reports
+    }
+
+    /// Sends the messages and returns each one's outcome, in order.
+    public func deliver(_ messages: [KafkaProducerMessage]) async throws(KafkaError) -> [Result<KafkaDeliveryReport, KafkaError>] {
+        guard !isClosed.load(ordering: .relaxed) else {
+            throw KafkaError(code: .shutdown, reason: "the producer is shut down")
+        }
+        let batch = RDKafkaDeliveryBatch(count: messages.count)
+        for index in messages.indices {
+            try await enqueue(messages[index], ticket: RDKafkaDeliveryTicket(batch: batch, index: index))
+        }
+        return await batch.wait()
+    }
+
+    /// Hands one message to librdkafka's queue, waiting while the queue is full.
+    private func enqueue(_ message: KafkaProducerMessage, ticket: RDKafkaDeliveryTicket) async throws(KafkaError) {
+        var backoff = Duration.microseconds(200)
+        while true {
+            let opaque = Unmanaged.passRetained(ticket).toOpaque()
+            let err = client.withHandle { handle in RDKafkaProduce.produce(handle, message, opaque: opaque) }
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            Unmanaged<RDKafkaDeliveryTicket>.fromOpaque(opaque).release()
+            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                // The poll thread drains the queue as reports arrive; wait a little without holding a thread.
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .milliseconds(20))
+                continue
+            }
+            ticket.batch.complete(
+                index: ticket.index,
+                with: .failure(.rd(err, code: .delivery, context: "cannot send to topic \(message.topic)")))
+            return
+        }
+    }
+
+    /// Waits until every queued message is delivered or `timeout` passes.
+    public func flush(timeout: Duration) async throws(KafkaError) {
+        let milliseconds = Int32(timeout.milliseconds)
+        let err = await client.runBlocking { rd_kafka_flush($0, milliseconds) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw .rd(err, code: .delivery, context: "flush did not finish within \(timeout)")
+        }
+    }
+
+    /// Waits for graceful shutdown (or cancellation), then flushes and stops.
+    public func run() async throws {
+        await ShutdownLatch().wait()
+        try await shutdown()
+    }
+
+    /// Flushes queued messages for up to `flushTimeout`, then refuses new ones.
+    public func shutdown() async throws(KafkaError) {
+        guard !isClosed.exchange(true, ordering: .relaxed) else { return }
+        defer { pollThread.stop() }
+        try await flush(timeout: configuration.flushTimeout)
+    }
+}

@@ -1,0 +1,31 @@
+/// A topic and one of its partitions.
+public struct KafkaTopicPartition: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public static func < (lhs: KafkaTopicPartition, rhs: KafkaTopicPartition) -> Bool {
+        (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition)
+    }
+
+    public var description: String { "\(topic)/\(partition)" }
+}
+
+/// A partition with an offset: the next offset to read (a committed position) or a message's own offset.
+public struct KafkaTopicPartitionOffset: Hashable, Sendable, CustomStringConvertible {
+    public var topicPartition: KafkaTopicPartition
+    public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topicPartition = KafkaTopicPartition(topic: topic, partition: partition)
+        self.offset = offset
+    }
+
+    public var topic: String { topicPartition.topic }
+    public var partition: Int32 { topicPartition.partition }
+    public var description: String { "\(topicPartition)@\(offset)" }
+}

@@ -1,0 +1,97 @@
+internal import CRdKafka
+
+/// Reads batches from a consumer queue into Swift messages; used by the poll thread only.
+// Confined to the one poll thread that owns it, so its caches need no lock.
+final class RDKafkaMessageReader: @unchecked Sendable {
+    enum Outcome {
+        case messages([KafkaConsumerMessage])
+        case fatal(KafkaError)
+    }
+
+    private var topicNames: [OpaquePointer: String] = [:]
+    private var pointers: [UnsafeMutablePointer<rd_kafka_message_t>?] = []
+
+    func consumeBatch(from queue: OpaquePointer, client: RDKafkaClient, maxCount: Int) -> Outcome {
+        if pointers.count < maxCount { pointers = Array(repeating: nil, count: maxCount) }
+        let count = pointers.withUnsafeMutableBufferPointer { buffer in
+            rd_kafka_consume_batch_queue(queue, 100, buffer.baseAddress, maxCount)
+        }
+        guard count > 0 else { return .messages([]) }
+        var messages: [KafkaConsumerMessage] = []
+        messages.reserveCapacity(count)
+        var fatal: KafkaError?
+        for index in 0..<count {
+            guard let pointer = pointers[index] else { continue }
+            defer { rd_kafka_message_destroy(pointer) }
+            let message = pointer.pointee
+            let topic = topicName(message.rkt)
+            if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                let error = KafkaError.rd(
+                    message.err, code: .consumer,
+                    context: "consumer error at \(topic)/\(message.partition)@\(message.offset)")
+                if message.err == RD_KAFKA_RESP_ERR__FATAL {
+                    fatal = client.fatalError() ?? error
+                } else {
+                    client.logger.warning(
+                        "Consumer error",
+                        metadata: [
+                            LogKey.topic: "\(topic)", LogKey.partition: "\(message.partition)",
+                            LogKey.offset: "\(message.offset)", LogKey.error: "\(error)",
+                        ])
+                }
+                continue
+            }
+            messages.append(
+                KafkaConsumerMessage(
+                    topic: topic,
+                    partition: message.partition,
+                    offset: message.offset,
+                    key: bytes(message.key, message.key_len),
+                    value: bytes(message.payload, message.len),
+                    headers: headers(pointer),
+                    timestampMilliseconds: timestamp(pointer)
+                ))
+        }
+        if let fatal { return .fatal(fatal) }
+        return .messages(messages)
+    }
+
+    private func topicName(_ topic: OpaquePointer?) -> String {
+        guard let topic else { return "" }
+        if let name = topicNames[topic] { return name }
+        let name = String(cString: rd_kafka_topic_name(topic))
+        topicNames[topic] = name
+        return name
+    }
+
+    private func bytes(_ pointer: UnsafeMutableRawPointer?, _ count: Int) -> [UInt8]? {
+        guard let pointer else { return nil }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    private func headers(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
+        var headers: OpaquePointer?
+        guard rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else { return [] }
+        var result: [KafkaHeader] = []
+        result.reserveCapacity(rd_kafka_header_cnt(headers))
+        var index = 0
+        var name: UnsafePointer<CChar>?
+        var value: UnsafeRawPointer?
+        var size = 0
+        while rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            result.append(
+                KafkaHeader(
+                    key: name.map { String(cString: $0) } ?? "",
+                    value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
+            index += 1
+        }
+        return result
+    }
+
+    private func timestamp(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> Int64? {
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let value = rd_kafka_message_timestamp(message, &type)
+        return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : value
+    }
+}

