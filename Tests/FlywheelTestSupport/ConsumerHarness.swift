@@ -1,4 +1,6 @@
 import FlywheelKafka
+import Foundation
+import Foundation
 import Logging
 import Synchronization
 
@@ -10,7 +12,7 @@ public func uniqueName(_ prefix: String) -> String {
 /// A logger for tests: errors only; expected broker-down warnings would drown the output to standard error.
 public func testLogger(_ label: String = "flywheel.test") -> Logger {
     var logger = Logger(label: label)
-    logger.logLevel = .error
+    logger.logLevel = ProcessInfo.processInfo.environment["FLYWHEEL_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
     return logger
 }
 

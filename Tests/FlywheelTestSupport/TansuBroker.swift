@@ -7,24 +7,19 @@ import FlywheelKafka
 public final class TansuBroker: Sendable {
     public let bootstrapServers: String
     public let port: Int
-    private let process: Process
+    private let process: ChildProcess
 
     /// Starts a broker and waits until it accepts connections.
     public init() async throws {
         let binary = try TansuBroker.binaryPath()
         let port = try FreePort.pick()
-        let process = Process()
         // `timeout` bounds the broker's life even if this test process dies without stopping it.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = [
-            "--signal=KILL", "900", binary, "broker",
+        let process = try ChildProcess([
+            "/usr/bin/timeout", "--signal=KILL", "900", binary, "broker",
             "--listener-url", "tcp://127.0.0.1:\(port)",
             "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
             "--storage-engine", "memory://tansu/",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        ])
         self.process = process
         self.port = port
         self.bootstrapServers = "127.0.0.1:\(port)"
@@ -43,15 +38,12 @@ public final class TansuBroker: Sendable {
     }
 
     public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        if process.isRunning { process.terminate() }
     }
 
     /// Freezes the broker process (SIGSTOP) until `resume()`.
-    public func pause() { kill(process.processIdentifier, SIGSTOP) }
-    public func resume() { kill(process.processIdentifier, SIGCONT) }
+    public func pause() { process.signal(SIGSTOP) }
+    public func resume() { process.signal(SIGCONT) }
 
     public var clientConfiguration: KafkaClientConfiguration {
         var configuration = KafkaClientConfiguration(bootstrapServers: [bootstrapServers], clientID: "flywheel-test")

@@ -26,6 +26,10 @@ public struct KafkaTransactionalProducerConfiguration: Sendable {
         properties.set("enable.idempotence", "true", field: "producer.isIdempotent")
         properties.set("transactional.id", transactionalID, field: "transactionalID")
         properties.set("transaction.timeout.ms", String(transactionTimeout.milliseconds), field: "transactionTimeout")
+        // librdkafka requires a message to time out no later than its transaction.
+        if producer.deliveryTimeout > transactionTimeout {
+            properties.set("message.timeout.ms", String(transactionTimeout.milliseconds), field: "producer.deliveryTimeout")
+        }
         return properties
     }
 }
