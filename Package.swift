@@ -19,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "flywheel", targets: ["FlywheelCLI"]),
+        .executable(name: "flywheel-benchmark", targets: ["FlywheelBenchmark"]),
         .library(name: "FlywheelKafka", targets: ["FlywheelKafka"]),
     ],
     dependencies: [

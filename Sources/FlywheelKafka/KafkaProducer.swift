@@ -21,7 +21,7 @@ public final class KafkaProducer: Service, Sendable {
 
     init(configuration: KafkaProducerConfiguration, properties: RDKafkaProperties, logger: Logger) throws(KafkaError) {
         let client = try RDKafkaClient(kind: .producer, properties: properties, logger: logger) { conf in
-            rd_kafka_conf_set_dr_msg_cb(conf, RDKafkaDeliveryTicket.callback)
+            rd_kafka_conf_set_dr_msg_cb(conf, RDKafkaDeliveryBatch.callback)
         }
         self.client = client
         self.configuration = configuration
@@ -44,10 +44,11 @@ public final class KafkaProducer: Service, Sendable {
     /// Sends the messages and returns where each landed, in order; throws the first failure once all are settled.
     @discardableResult
     public func send(_ messages: [KafkaProducerMessage]) async throws(KafkaError) -> [KafkaDeliveryReport] {
+        let batch = try await enqueueAll(messages)
         var reports: [KafkaDeliveryReport] = []
         reports.reserveCapacity(messages.count)
-        for (index, result) in try await deliver(messages).enumerated() {
-            switch result {
+        for index in messages.indices {
+            switch batch.result(at: index) {
             case .success(let report): reports.append(report)
             case .failure(var error):
                 error.reason += " (message \(index + 1) of \(messages.count))"
@@ -59,35 +60,36 @@ public final class KafkaProducer: Service, Sendable {
 
     /// Sends the messages and returns each one's outcome, in order.
     public func deliver(_ messages: [KafkaProducerMessage]) async throws(KafkaError) -> [Result<KafkaDeliveryReport, KafkaError>] {
+        let batch = try await enqueueAll(messages)
+        return messages.indices.map { batch.result(at: $0) }
+    }
+
+    /// Hands every message to librdkafka's queue, waiting while the queue is full, then waits for all reports.
+    private func enqueueAll(_ messages: [KafkaProducerMessage]) async throws(KafkaError) -> RDKafkaDeliveryBatch {
         guard !isClosed.load(ordering: .relaxed) else {
             throw KafkaError(code: .shutdown, reason: "the producer is shut down")
         }
-        let batch = RDKafkaDeliveryBatch(count: messages.count)
+        let batch = RDKafkaDeliveryBatch(messages: messages)
+        var topics = RDKafkaTopicHandles(client: client)
         for index in messages.indices {
-            try await enqueue(messages[index], ticket: RDKafkaDeliveryTicket(batch: batch, index: index))
-        }
-        return await batch.wait()
-    }
-
-    /// Hands one message to librdkafka's queue, waiting while the queue is full.
-    private func enqueue(_ message: KafkaProducerMessage, ticket: RDKafkaDeliveryTicket) async throws(KafkaError) {
-        var backoff = Duration.microseconds(200)
-        while true {
-            let opaque = Unmanaged.passRetained(ticket).toOpaque()
-            let err = client.withHandle { handle in RDKafkaProduce.produce(handle, message, opaque: opaque) }
-            if err == RD_KAFKA_RESP_ERR_NO_ERROR { return }
-            Unmanaged<RDKafkaDeliveryTicket>.fromOpaque(opaque).release()
-            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                // The poll thread drains the queue as reports arrive; wait a little without holding a thread.
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .milliseconds(20))
-                continue
+            var backoff = Duration.microseconds(200)
+            while true {
+                let err = topics.withTopic(messages[index].topic) { handle, topic in
+                    RDKafkaProduce.produce(handle, topic, messages[index], opaque: batch.opaque(for: index))
+                }
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR { break }
+                if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                    // The poll thread drains the queue as reports arrive; wait a little without holding a thread.
+                    try? await Task.sleep(for: backoff)
+                    backoff = min(backoff * 2, .milliseconds(20))
+                    continue
+                }
+                batch.complete(index: index, partition: messages[index].partition ?? -1, offset: -1, err: err)
+                break
             }
-            ticket.batch.complete(
-                index: ticket.index,
-                with: .failure(.rd(err, code: .delivery, context: "cannot send to topic \(message.topic)")))
-            return
         }
+        await batch.wait()
+        return batch
     }
 
     /// Waits until every queued message is delivered or `timeout` passes.

@@ -2,7 +2,10 @@ internal import CRdKafka
 
 /// The one place that hands a message to `rd_kafka_producev`.
 enum RDKafkaProduce {
-    static func produce(_ handle: OpaquePointer, _ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer?)
+    /// Enqueues `message` on `topic` (a topic handle of the producer); the payload is copied.
+    static func produce(
+        _ handle: OpaquePointer, _ topic: OpaquePointer, _ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer?
+    )
         -> rd_kafka_resp_err_t
     {
         var headers: OpaquePointer? = nil
@@ -21,7 +24,7 @@ enum RDKafkaProduce {
         let err = withOptionalBytes(message.key) { key in
             withOptionalBytes(message.value) { value in
                 flywheel_produce(
-                    handle, message.topic, message.partition ?? RD_KAFKA_PARTITION_UA,
+                    handle, topic, message.partition ?? RD_KAFKA_PARTITION_UA,
                     key.baseAddress, key.count, value.baseAddress, value.count,
                     headers, message.timestampMilliseconds ?? 0, opaque)
             }
@@ -34,5 +37,36 @@ enum RDKafkaProduce {
     private static func withOptionalBytes<Result>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         guard let bytes else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         return bytes.withUnsafeBytes(body)
+    }
+}
+
+/// Topic handles for one `send` call: librdkafka looks a topic name up on every produce otherwise.
+struct RDKafkaTopicHandles: ~Copyable {
+    private let client: RDKafkaClient
+    private var handles: [String: OpaquePointer] = [:]
+    private var lastName: String?
+    private var lastHandle: OpaquePointer?
+
+    init(client: RDKafkaClient) {
+        self.client = client
+    }
+
+    deinit {
+        for handle in handles.values { rd_kafka_topic_destroy(handle) }
+    }
+
+    /// Gives `body` the client handle and the topic's handle.
+    mutating func withTopic<Result>(_ name: String, _ body: (OpaquePointer, OpaquePointer) -> Result) -> Result {
+        if name == lastName, let lastHandle { return client.withHandle { body($0, lastHandle) } }
+        let handle: OpaquePointer
+        if let existing = handles[name] {
+            handle = existing
+        } else {
+            handle = client.withHandle { rd_kafka_topic_new($0, name, nil) }!
+            handles[name] = handle
+        }
+        lastName = name
+        lastHandle = handle
+        return client.withHandle { body($0, handle) }
     }
 }
