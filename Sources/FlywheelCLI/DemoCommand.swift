@@ -14,8 +14,17 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @Flag(help: "Use the in-process Kafka cluster (the default unless --bootstrap-servers is given).")
+    var embedded = false
+
     @Option(help: "The topic to use.")
     var topic = "flywheel.demo.events"
+
+    func validate() throws {
+        if embedded, connection.bootstrapServers != nil {
+            throw ValidationError("--embedded and --bootstrap-servers exclude each other")
+        }
+    }
 
     func run() async throws {
         FlywheelLogging.bootstrap(level: connection.logLevel)
@@ -23,19 +32,17 @@ struct DemoCommand: AsyncParsableCommand {
         try LibRdKafka.checkSupported()
 
         var embeddedBroker: KafkaEmbeddedBroker?
-        let bootstrapServers: [String]
+        let client: KafkaClientConfiguration
         if let servers = connection.bootstrapServers {
-            bootstrapServers = servers.split(separator: ",").map { String($0) }
+            client = try connection.clientConfiguration(clientID: "flywheel-demo")
             print("Flywheel demo on Kafka at \(servers) (librdkafka \(LibRdKafka.versionString))")
         } else {
             let broker = try KafkaEmbeddedBroker(logger: logger)
             try broker.createTopic(topic, partitions: 4)
             embeddedBroker = broker
-            bootstrapServers = [broker.bootstrapServers]
+            client = try connection.clientConfiguration(servers: broker.bootstrapServers, clientID: "flywheel-demo")
             print("Flywheel demo on the embedded Kafka cluster at \(broker.bootstrapServers) (librdkafka \(LibRdKafka.versionString))")
         }
-        var client = KafkaClientConfiguration(bootstrapServers: bootstrapServers, clientID: "flywheel-demo")
-        client.connection.startupTimeout = .seconds(connection.startupTimeout)
 
         if embeddedBroker == nil {
             let admin = try await KafkaAdmin(configuration: client, logger: logger)

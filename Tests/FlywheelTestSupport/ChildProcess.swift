@@ -7,13 +7,13 @@ import Glibc
 public final class ChildProcess: Sendable {
     public let pid: pid_t
 
-    /// Starts `arguments[0]` (a full path) with the arguments; output goes to /dev/null.
-    public init(_ arguments: [String]) throws {
+    /// Starts `arguments[0]` (a full path) with the arguments; standard output and error go to the given files.
+    public init(_ arguments: [String], standardOutput: String = "/dev/null", standardError: String = "/dev/null") throws {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_addopen(&fileActions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&fileActions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&fileActions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         // Swift's worker threads block signals and a spawned child inherits that mask: clear it, so SIGTERM works.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -40,6 +40,22 @@ public final class ChildProcess: Sendable {
     public var isRunning: Bool {
         var status: Int32 = 0
         return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// Waits up to `timeout` for the process to end; returns its exit status, or nil if it still runs.
+    /// A process killed by a signal reports 128 + the signal number, as shells do.
+    public func waitForExit(timeout: Duration) async throws -> Int32? {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                let signal = status & 0x7f
+                return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+            }
+            // A child's exit is not an event Swift concurrency can await; poll it.
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
     }
 
     public func signal(_ signal: Int32) {

@@ -1,0 +1,81 @@
+import FlywheelKafka
+import FlywheelTestSupport
+import Foundation
+import Testing
+
+@Suite("The flywheel command against Tansu", .timeLimit(.minutes(2)))
+struct CLIIntegrationTests {
+    func lines(_ path: String) -> [String] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    func waitForLines(_ path: String, count: Int, process: ChildProcess) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while lines(path).count < count {
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                throw TestSupportError("expected \(count) lines in \(path), have \(lines(path).count)")
+            }
+            // Another process's output is no event to await here; poll the file.
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    @Test("SIGTERM makes `flywheel consume` finish its batch, commit, leave the group and exit 0")
+    func gracefulShutdownOnSIGTERM() async throws {
+        let context = try await TansuContext.start()
+        let topic = try await context.createTopic("cli")
+        let group = uniqueName("cli-group")
+        let producer = try await context.producer()
+        try await producer.send((0..<30).map { KafkaProducerMessage(topic: topic, key: "k\($0)", value: "first-\($0)") })
+
+        let flywheel = try BuiltProducts.executable("flywheel")
+        let output = NSTemporaryDirectory() + uniqueName("consume") + ".jsonl"
+        let arguments = [
+            flywheel, "consume", "--bootstrap-servers", context.broker.bootstrapServers, "--topic", topic, "--group", group,
+            "--session-timeout", "6",
+        ]
+        let consume = try ChildProcess(arguments, standardOutput: output)
+        try await waitForLines(output, count: 30, process: consume)
+        consume.signal(SIGTERM)
+        let status = try await consume.waitForExit(timeout: .seconds(10))
+        #expect(status == 0)
+        let firstRun = lines(output)
+        #expect(firstRun.count == 30)
+        let topicField = "\"topic\":\"\(topic)\""
+        let wellFormed = firstRun.filter { line in line.contains(topicField) && line.contains("first-") }
+        #expect(wellFormed.count == 30)
+
+        let committed = try await context.admin.listConsumerGroupOffsets(
+            group: group, partitions: (0..<4).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) })
+        let committedTotal: Int64 = committed.map(\.offset).filter { $0 > 0 }.reduce(0, +)
+        #expect(committedTotal == 30)
+
+        // The next member of the group starts where the first stopped.
+        try await producer.send((0..<10).map { KafkaProducerMessage(topic: topic, key: "k\($0)", value: "second-\($0)") })
+        let secondOutput = NSTemporaryDirectory() + uniqueName("consume") + ".jsonl"
+        let again = try ChildProcess(arguments + ["--max-messages", "10"], standardOutput: secondOutput)
+        let againStatus = try await again.waitForExit(timeout: .seconds(30))
+        #expect(againStatus == 0)
+        let secondRun = lines(secondOutput)
+        #expect(secondRun.count == 10)
+        #expect(secondRun.allSatisfy { $0.contains("second-") })
+        try await producer.shutdown()
+    }
+
+    @Test("an unreachable broker makes `flywheel consume` fail with a message naming the servers and the option")
+    func unreachableBroker() async throws {
+        let port = try FreePort.pick()
+        let flywheel = try BuiltProducts.executable("flywheel")
+        let errors = NSTemporaryDirectory() + uniqueName("consume-errors") + ".txt"
+        let process = try ChildProcess(
+            [flywheel, "consume", "--bootstrap-servers", "127.0.0.1:\(port)", "--topic", "t", "--group", "g",
+             "--startup-timeout", "1"],
+            standardError: errors)
+        let status = try await process.waitForExit(timeout: .seconds(20))
+        let failed = status.map { $0 != 0 } ?? false
+        #expect(failed)
+        let message = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        #expect(message.contains("127.0.0.1:\(port)"))
+        #expect(message.contains("startupTimeout"))
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import FlywheelKafka
+
+/// The hand-over between the poll thread and the application, without a broker.
+@Suite("Consumer hand-over buffer")
+struct ConsumerBufferTests {
+    func message(_ offset: Int64) -> KafkaConsumerMessage {
+        KafkaConsumerMessage(topic: "t", partition: 0, offset: offset, key: nil, value: [UInt8(offset & 0xff)])
+    }
+
+    @Test("a revocation holds the poll thread until the application asks for the event after it")
+    func revocationWaitsForAcknowledgement() async throws {
+        let buffer = KafkaConsumerBuffer(capacity: 100)
+        buffer.push(.messages([message(0), message(1)]))
+        let acknowledged = Flag()
+        let revokeSequence = buffer.push(.partitionsRevoked([KafkaTopicPartition(topic: "t", partition: 0)]))!
+        let (done, finished) = AsyncStream<Void>.makeStream()
+        let thread = Thread {
+            acknowledged.set(buffer.waitForAcknowledgement(of: revokeSequence, timeout: .seconds(20)))
+            finished.finish()
+        }
+        thread.start()
+
+        #expect(try await buffer.next() == .messages([message(0), message(1)]))
+        #expect(try await buffer.next() == .partitionsRevoked([KafkaTopicPartition(topic: "t", partition: 0)]))
+        // Handling the revocation (flushing state) happens here; the poll thread must still be waiting.
+        let acknowledgedEarly = acknowledged.value
+        #expect(!acknowledgedEarly)
+        buffer.push(.messages([message(2)]))
+        #expect(try await buffer.next() == .messages([message(2)]))
+        for await _ in done {}
+        let acknowledgedAtLast = acknowledged.value
+        #expect(acknowledgedAtLast)
+    }
+
+    @Test("the poll thread waits for room when the buffer holds its capacity in messages")
+    func backPressure() async throws {
+        let buffer = KafkaConsumerBuffer(capacity: 3)
+        buffer.push(.messages([message(0), message(1), message(2)]))
+        let (done, finished) = AsyncStream<Void>.makeStream()
+        let thread = Thread {
+            _ = buffer.waitForRoom()
+            finished.finish()
+        }
+        thread.start()
+        #expect(try await buffer.next() == .messages([message(0), message(1), message(2)]))
+        for await _ in done {}
+    }
+
+    @Test("draining hands out what is buffered, then ends; a failure ends the sequence with that error")
+    func drainingAndFailure() async throws {
+        let buffer = KafkaConsumerBuffer(capacity: 10)
+        buffer.push(.messages([message(0)]))
+        buffer.beginDraining()
+        #expect(buffer.push(.messages([message(1)])) == nil)
+        #expect(try await buffer.next() == .messages([message(0)]))
+        #expect(try await buffer.next() == nil)
+
+        let failing = KafkaConsumerBuffer(capacity: 10)
+        failing.finish(failure: KafkaError(code: .consumer, reason: "boom", isFatal: true))
+        let error = await #expect(throws: KafkaError.self) { _ = try await failing.next() }
+        #expect(error?.reason == "boom")
+    }
+}
+
+final class Flag: Sendable {
+    private let state = Mutex(false)
+    var value: Bool { state.withLock { $0 } }
+    func set(_ value: Bool) { state.withLock { $0 = value } }
+}
