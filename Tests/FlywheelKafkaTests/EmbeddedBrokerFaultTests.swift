@@ -12,6 +12,8 @@ struct EmbeddedBrokerFaultTests {
         client.connection.startupTimeout = startupTimeout
         client.connection.reconnectBackoff = .milliseconds(50)
         client.connection.reconnectBackoffMax = .milliseconds(500)
+        // A request lost with a downed broker is retried after this, not after the 30 s default.
+        client.connection.requestTimeout = .seconds(5)
         return KafkaProducerConfiguration(client: client)
     }
 
@@ -105,7 +107,7 @@ struct EmbeddedBrokerFaultTests {
         }
         try await Task.sleep(for: .milliseconds(500))
         try broker.setBrokerUp(1)
-        let reports = try await withTimeout(.seconds(30), "delivery after outage") { try await sending.value }
+        let reports = try await withTimeout(.seconds(60), "delivery after outage") { try await sending.value }
         #expect(reports.count == 50)
         let messages = try await readAll(broker, topic: topic, expecting: 51)
         #expect(messages.count == 51)
