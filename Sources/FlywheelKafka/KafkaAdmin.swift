@@ -32,7 +32,11 @@ public final class KafkaAdmin: Sendable {
                     }
                 }
             }
-            return RDKafkaAdminRequest.run(handle, operation: RD_KAFKA_ADMIN_OP_CREATETOPICS, timeoutMilliseconds: milliseconds) { options, queue in
+            let names = topics.map(\.name).joined(separator: ", ")
+            return RDKafkaAdminRequest.run(
+                handle, operation: RD_KAFKA_ADMIN_OP_CREATETOPICS, what: "creating topics \(names)",
+                timeoutMilliseconds: milliseconds
+            ) { options, queue in
                 rd_kafka_CreateTopics(handle, &newTopics, newTopics.count, options, queue)
             } result: { event in
                 var results: [String: KafkaError?] = [:]
@@ -66,6 +70,7 @@ public final class KafkaAdmin: Sendable {
     public func describeTopics(_ names: [String]? = nil) async throws(KafkaError) -> [KafkaTopicDescription] {
         let milliseconds = Int32(timeout.milliseconds)
         let outcome: Result<[KafkaTopicDescription], KafkaError> = await client.runBlocking { handle in
+            _ = rd_kafka_poll(handle, 0)  // errors and logs queued since the last request
             var metadata: UnsafePointer<rd_kafka_metadata>?
             let err = rd_kafka_metadata(handle, 1, nil, &metadata, milliseconds)
             defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
@@ -115,7 +120,10 @@ public final class KafkaAdmin: Sendable {
             }
             var requests: [OpaquePointer?] = [request]
             defer { rd_kafka_ListConsumerGroupOffsets_destroy(request) }
-            return RDKafkaAdminRequest.run(handle, operation: RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeoutMilliseconds: milliseconds) { options, queue in
+            return RDKafkaAdminRequest.run(
+                handle, operation: RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, what: "listing offsets of group \(group)",
+                timeoutMilliseconds: milliseconds
+            ) { options, queue in
                 rd_kafka_ListConsumerGroupOffsets(handle, &requests, 1, options, queue)
             } result: { event in
                 var count = 0
@@ -143,28 +151,30 @@ enum RDKafkaAdminRequest {
     static func run<Value>(
         _ handle: OpaquePointer,
         operation: rd_kafka_admin_op_t,
+        what: String,
         timeoutMilliseconds: Int32,
         request: (OpaquePointer, OpaquePointer) -> Void,
         result: (OpaquePointer) -> Result<Value, KafkaError>
     ) -> Result<Value, KafkaError> {
         guard let queue = rd_kafka_queue_new(handle), let options = rd_kafka_AdminOptions_new(handle, operation) else {
-            return .failure(KafkaError(code: .admin, reason: "cannot create an admin request"))
+            return .failure(KafkaError(code: .admin, reason: "\(what): cannot create the admin request"))
         }
         defer {
             rd_kafka_AdminOptions_destroy(options)
             rd_kafka_queue_destroy(queue)
         }
+        _ = rd_kafka_poll(handle, 0)  // errors and logs queued since the last request
         var errorText = [CChar](repeating: 0, count: 512)
         _ = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, &errorText, errorText.count)
         request(options, queue)
         guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1000) else {
-            return .failure(KafkaError(code: .admin, reason: "admin request timed out after \(timeoutMilliseconds) ms", isRetriable: true))
+            return .failure(KafkaError(code: .admin, reason: "\(what): no answer within \(timeoutMilliseconds) ms", isRetriable: true))
         }
         defer { rd_kafka_event_destroy(event) }
         let err = rd_kafka_event_error(event)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let detail = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
-            return .failure(.rd(err, code: .admin, context: "admin request failed (\(detail))"))
+            return .failure(.rd(err, code: .admin, context: "\(what) failed (\(detail))"))
         }
         return result(event)
     }

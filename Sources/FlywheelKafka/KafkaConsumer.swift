@@ -15,6 +15,7 @@ public final class KafkaConsumer: Service, Sendable {
     let client: RDKafkaClient
     let configuration: KafkaConsumerConfiguration
     private let buffer: KafkaConsumerBuffer
+    private let reader = RDKafkaMessageReader()
     private let started = Atomic<Bool>(false)
     private let shutdownLatch = ShutdownLatch()
 
@@ -32,10 +33,11 @@ public final class KafkaConsumer: Service, Sendable {
                     .rebalance(rk: rk, err: err, partitions: partitions)
             }
         }
-        let revocationTimeout = configuration.maxPollInterval
+        let revocationTimeout = configuration.revocationTimeout
+        let reader = self.reader
         client.callbacks.setRebalanceHandler { rk, err, partitions in
             KafkaConsumer.rebalance(
-                rk: rk, err: err, partitions: partitions, buffer: buffer, logger: logger,
+                rk: rk, err: err, partitions: partitions, buffer: buffer, reader: reader, logger: logger,
                 revocationTimeout: revocationTimeout)
         }
         self.client = client
@@ -43,12 +45,19 @@ public final class KafkaConsumer: Service, Sendable {
         self.buffer = buffer
         self.events = KafkaConsumerEvents(buffer: buffer)
 
+        // Wait for a broker while the main queue can still be served by rd_kafka_poll, then hand it to the consumer.
+        try await client.awaitBroker(policy: configuration.client.connection)
         try client.withHandle { (handle) throws(KafkaError) in
             let err = rd_kafka_poll_set_consumer(handle)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rd(err, code: .consumer, context: "cannot start consumer") }
         }
-        try await client.awaitBroker(policy: configuration.client.connection)
         try subscribe()
+    }
+
+    deinit {
+        // A consumer that never ran (or whose run was abandoned) must not make librdkafka's close, inside
+        // rd_kafka_destroy, wait for an application that will never acknowledge a revocation.
+        buffer.finish()
     }
 
     private func subscribe() throws(KafkaError) {
@@ -152,8 +161,10 @@ public final class KafkaConsumer: Service, Sendable {
         if !Task.isCancelled {
             await buffer.waitUntilDrained(timeout: configuration.shutdownDrainTimeout)
         }
+        let failure = buffer.failure
         buffer.finish()
         try await close()
+        if let failure { throw failure }
     }
 
     /// Starts the same shutdown as the service group's graceful shutdown: stop fetching, drain, commit, leave.
@@ -164,7 +175,7 @@ public final class KafkaConsumer: Service, Sendable {
     private func close() async throws(KafkaError) {
         let logger = client.logger
         let err = await client.runBlocking { rd_kafka_consumer_close($0) }
-        if let fatal = client.fatalError() { throw fatal }
+        if let fatal = client.fatalError(code: .consumer) { throw fatal }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw .rd(err, code: .consumer, context: "closing the consumer of group \(configuration.groupID)")
         }
@@ -175,8 +186,9 @@ public final class KafkaConsumer: Service, Sendable {
         let client = self.client
         let buffer = self.buffer
         let maxBatchSize = configuration.maxBatchSize
-        let reader = RDKafkaMessageReader()
-        let queue = RDKafkaQueue(client.withHandle { rd_kafka_queue_get_consumer($0) }!)
+        let reader = self.reader
+        let latch = self.shutdownLatch
+        let queue = RDKafkaQueue(client.withHandle { rd_kafka_queue_get_consumer($0) }!, client: client)
         return RDKafkaPollThread(name: "flywheel-consumer-poll") {
             guard buffer.waitForRoom() else { return false }
             let outcome = queue.withQueue { reader.consumeBatch(from: $0, client: client, maxCount: maxBatchSize) }
@@ -187,6 +199,7 @@ public final class KafkaConsumer: Service, Sendable {
             case .fatal(let error):
                 client.logger.error("Consumer failed", metadata: [LogKey.error: "\(error)"])
                 buffer.finish(failure: error)
+                latch.open()
                 return false
             }
         }
@@ -196,7 +209,7 @@ public final class KafkaConsumer: Service, Sendable {
     /// waits for it on revocation, commits, then applies the change.
     private static func rebalance(
         rk: OpaquePointer, err: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
-        buffer: KafkaConsumerBuffer, logger: Logger, revocationTimeout: Duration
+        buffer: KafkaConsumerBuffer, reader: RDKafkaMessageReader, logger: Logger, revocationTimeout: Duration
     ) {
         let changed = RDKafkaTopicPartitionList.read(partitions).map(\.topicPartition).sorted()
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
@@ -213,6 +226,7 @@ public final class KafkaConsumer: Service, Sendable {
             }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
+            reader.partitionsRevoked(changed)
             logger.info(lost ? "Partitions lost" : "Partitions revoked", metadata: [LogKey.partitions: "\(changed)"])
             if let sequence = buffer.push(lost ? .partitionsLost(changed) : .partitionsRevoked(changed)),
                 !buffer.waitForAcknowledgement(of: sequence, timeout: revocationTimeout)

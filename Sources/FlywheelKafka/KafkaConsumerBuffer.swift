@@ -98,7 +98,7 @@ final class KafkaConsumerBuffer: Sendable {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < deadline {
             let done: Bool = state.withLock { state in
-                if state.acknowledgedSequence >= sequence { return true }
+                if state.acknowledgedSequence >= sequence || state.drained { return true }
                 guard case .running = state.phase else { return true }
                 state.pollThreadWaiting = true
                 return false
@@ -172,6 +172,9 @@ final class KafkaConsumerBuffer: Sendable {
     }
 
     // MARK: Life cycle
+
+    /// The error the sequence ends with, if the consumer failed.
+    var failure: KafkaError? { state.withLock { $0.failure } }
 
     /// Stops accepting events; what is buffered is still handed out, then the sequence ends.
     func beginDraining() {

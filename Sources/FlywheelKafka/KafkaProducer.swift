@@ -71,21 +71,27 @@ public final class KafkaProducer: Service, Sendable {
         }
         let batch = RDKafkaDeliveryBatch(messages: messages)
         var topics = RDKafkaTopicHandles(client: client)
-        for index in messages.indices {
-            var backoff = Duration.microseconds(200)
-            while true {
-                let err = topics.withTopic(messages[index].topic) { handle, topic in
-                    RDKafkaProduce.produce(handle, topic, messages[index], opaque: batch.opaque(for: index))
+        var index = messages.startIndex
+        while index < messages.endIndex {
+            let message = messages[index]
+            let err = topics.withTopic(message.topic) { handle, topic in
+                RDKafkaProduce.produce(handle, topic, message, opaque: batch.opaque(for: index))
+            }
+            switch err {
+            case RD_KAFKA_RESP_ERR_NO_ERROR:
+                index += 1
+            case RD_KAFKA_RESP_ERR__QUEUE_FULL where !isClosed.load(ordering: .relaxed) && !Task.isCancelled:
+                // The poll thread drains the queue as reports arrive; wait a little without holding a thread.
+                try? await Task.sleep(for: .milliseconds(1))
+            case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+                // Shut down or cancelled while waiting for room: what is not queued yet is not sent.
+                for rest in index..<messages.endIndex {
+                    batch.complete(index: rest, partition: messages[rest].partition ?? -1, offset: -1, err: RD_KAFKA_RESP_ERR__DESTROY)
                 }
-                if err == RD_KAFKA_RESP_ERR_NO_ERROR { break }
-                if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                    // The poll thread drains the queue as reports arrive; wait a little without holding a thread.
-                    try? await Task.sleep(for: backoff)
-                    backoff = min(backoff * 2, .milliseconds(20))
-                    continue
-                }
-                batch.complete(index: index, partition: messages[index].partition ?? -1, offset: -1, err: err)
-                break
+                index = messages.endIndex
+            default:
+                batch.complete(index: index, partition: message.partition ?? -1, offset: -1, err: err)
+                index += 1
             }
         }
         await batch.wait()
@@ -107,10 +113,24 @@ public final class KafkaProducer: Service, Sendable {
         try await shutdown()
     }
 
-    /// Flushes queued messages for up to `flushTimeout`, then refuses new ones.
+    /// Refuses new messages and flushes queued ones for up to `flushTimeout`; what is still undelivered then is
+    /// purged, so every pending `send` returns (with an error for those messages) before the poll thread stops.
     public func shutdown() async throws(KafkaError) {
         guard !isClosed.exchange(true, ordering: .relaxed) else { return }
         defer { pollThread.stop() }
-        try await flush(timeout: configuration.flushTimeout)
+        do {
+            try await flush(timeout: configuration.flushTimeout)
+        } catch {
+            let remaining = await client.runBlocking { handle -> Int32 in
+                _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+                // Purged messages get their delivery reports from the next polls.
+                while rd_kafka_outq_len(handle) > 0, rd_kafka_flush(handle, 100) == RD_KAFKA_RESP_ERR__TIMED_OUT {}
+                return rd_kafka_outq_len(handle)
+            }
+            client.logger.warning(
+                "Producer shut down with undelivered messages; they were purged",
+                metadata: [LogKey.count: "\(remaining)", LogKey.error: "\(error)"])
+            throw error
+        }
     }
 }

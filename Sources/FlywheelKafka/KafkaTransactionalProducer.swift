@@ -44,9 +44,18 @@ public final class KafkaTransactionalProducer: Service, Sendable {
         }
     }
 
+    /// Commits; a retriable failure (the commit goes on in the background) is retried until `operationTimeout`.
     public func commitTransaction() async throws(KafkaError) {
         let timeout = Int32(configuration.operationTimeout.milliseconds)
-        try await transactional("committing the transaction") { rd_kafka_commit_transaction($0, timeout) }
+        let deadline = ContinuousClock.now.advanced(by: configuration.operationTimeout)
+        while true {
+            do {
+                try await transactional("committing the transaction") { rd_kafka_commit_transaction($0, timeout) }
+                return
+            } catch where error.isRetriable && !error.requiresAbort && !error.isFatal && ContinuousClock.now < deadline {
+                producer.client.logger.warning("Transaction commit not confirmed yet, retrying", metadata: [LogKey.error: "\(error)"])
+            }
+        }
     }
 
     public func abortTransaction() async throws(KafkaError) {
@@ -54,20 +63,36 @@ public final class KafkaTransactionalProducer: Service, Sendable {
         try await transactional("aborting the transaction") { rd_kafka_abort_transaction($0, timeout) }
     }
 
-    /// Runs `body` in a transaction: commits when it returns, aborts when it (or the commit) throws.
+    /// Runs `body` in a transaction: commits when it returns; aborts when it throws or the commit requires it.
+    ///
+    /// Always throws the error that ended the transaction; a failing abort is logged. A fatal error means this
+    /// producer was fenced or broken and must be recreated.
     public func withTransaction<Result: Sendable>(
         _ body: (KafkaTransactionalProducer) async throws -> Result
     ) async throws -> Result {
         try beginTransaction()
+        let result: Result
         do {
-            let result = try await body(self)
-            try await commitTransaction()
-            return result
-        } catch let error as KafkaError where error.isFatal {
-            throw error
+            result = try await body(self)
         } catch {
-            try await abortTransaction()
+            if (error as? KafkaError)?.isFatal != true { await abortLoggingFailure(after: error) }
             throw error
+        }
+        do {
+            try await commitTransaction()
+        } catch {
+            if error.requiresAbort { await abortLoggingFailure(after: error) }
+            throw error
+        }
+        return result
+    }
+
+    private func abortLoggingFailure(after cause: any Error) async {
+        do {
+            try await abortTransaction()
+        } catch {
+            producer.client.logger.error(
+                "Aborting the transaction failed", metadata: [LogKey.error: "\(error)", "cause": "\(cause)"])
         }
     }
 

@@ -88,6 +88,7 @@ final class RDKafkaClient: Sendable {
                 return err
             }
             if err == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            serveEvents()
             lastError = callbacks.lastBrokerError ?? String(cString: rd_kafka_err2str(err))
             if clock.now >= deadline || Task.isCancelled {
                 throw KafkaError(
@@ -109,13 +110,19 @@ final class RDKafkaClient: Sendable {
         }
     }
 
+    /// Runs the error and log callbacks queued on a handle that has no poll thread (admin; any client before it
+    /// starts polling), so they neither pile up nor go unreported. Not for a consumer once it polls its own queue.
+    func serveEvents() {
+        _ = rd_kafka_poll(handle, 0)
+    }
+
     /// The fatal error raised on this handle, if any.
-    func fatalError() -> KafkaError? {
+    func fatalError(code: KafkaError.Code) -> KafkaError? {
         var text = [CChar](repeating: 0, count: 512)
         let err = rd_kafka_fatal_error(handle, &text, text.count)
         guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
         return KafkaError(
-            code: .consumer, reason: "fatal client error: \(String(cBuffer: text))",
+            code: code, reason: "fatal client error: \(String(cBuffer: text))",
             librdkafkaErrorName: String(cString: rd_kafka_err2name(err)), isFatal: true)
     }
 }

@@ -1,7 +1,9 @@
 internal import CRdKafka
+import Synchronization
 
 /// Reads batches from a consumer queue into Swift messages; used by the poll thread only.
-// Confined to the one poll thread that owns it, so its caches need no lock.
+// `consumeBatch` runs on the one poll thread only, so the topic-name cache needs no lock; the revoked set, which the
+// rebalance callback writes, has one.
 final class RDKafkaMessageReader: @unchecked Sendable {
     enum Outcome {
         case messages([KafkaConsumerMessage])
@@ -9,12 +11,24 @@ final class RDKafkaMessageReader: @unchecked Sendable {
     }
 
     private var topicNames: [OpaquePointer: String] = [:]
+    private let revokedDuringBatch = Mutex<Set<KafkaTopicPartition>>([])
+
+    /// Called by the rebalance callback, which librdkafka may run in the middle of a batch: messages of these
+    /// partitions in the current batch must not reach the application after their revocation. They were never
+    /// stored, so their next owner reads them.
+    func partitionsRevoked(_ partitions: [KafkaTopicPartition]) {
+        revokedDuringBatch.withLock { $0.formUnion(partitions) }
+    }
     private var pointers: [UnsafeMutablePointer<rd_kafka_message_t>?] = []
 
     func consumeBatch(from queue: OpaquePointer, client: RDKafkaClient, maxCount: Int) -> Outcome {
         if pointers.count < maxCount { pointers = Array(repeating: nil, count: maxCount) }
         let count = pointers.withUnsafeMutableBufferPointer { buffer in
             rd_kafka_consume_batch_queue(queue, 100, buffer.baseAddress, maxCount)
+        }
+        let revoked = revokedDuringBatch.withLock { revoked in
+            defer { revoked = [] }
+            return revoked
         }
         guard count > 0 else { return .messages([]) }
         var messages: [KafkaConsumerMessage] = []
@@ -31,7 +45,7 @@ final class RDKafkaMessageReader: @unchecked Sendable {
                     message.err, code: .consumer,
                     context: "consumer error at \(topic)/\(message.partition)@\(message.offset)")
                 if message.err == RD_KAFKA_RESP_ERR__FATAL {
-                    fatal = client.fatalError() ?? error
+                    fatal = client.fatalError(code: .consumer) ?? error
                 } else {
                     client.logger.warning(
                         "Consumer error",
@@ -40,6 +54,9 @@ final class RDKafkaMessageReader: @unchecked Sendable {
                             LogKey.offset: "\(message.offset)", LogKey.error: "\(error)",
                         ])
                 }
+                continue
+            }
+            if !revoked.isEmpty, revoked.contains(KafkaTopicPartition(topic: topic, partition: message.partition)) {
                 continue
             }
             messages.append(

@@ -55,14 +55,19 @@ struct RDKafkaTopicHandles: ~Copyable {
         for handle in handles.values { rd_kafka_topic_destroy(handle) }
     }
 
-    /// Gives `body` the client handle and the topic's handle.
-    mutating func withTopic<Result>(_ name: String, _ body: (OpaquePointer, OpaquePointer) -> Result) -> Result {
+    /// Gives `body` the client handle and the topic's handle; librdkafka's error if the topic name is unusable.
+    mutating func withTopic(
+        _ name: String, _ body: (OpaquePointer, OpaquePointer) -> rd_kafka_resp_err_t
+    ) -> rd_kafka_resp_err_t {
         if name == lastName, let lastHandle { return client.withHandle { body($0, lastHandle) } }
         let handle: OpaquePointer
         if let existing = handles[name] {
             handle = existing
         } else {
-            handle = client.withHandle { rd_kafka_topic_new($0, name, nil) }!
+            guard let created = client.withHandle({ rd_kafka_topic_new($0, name, nil) }) else {
+                return rd_kafka_last_error()
+            }
+            handle = created
             handles[name] = handle
         }
         lastName = name

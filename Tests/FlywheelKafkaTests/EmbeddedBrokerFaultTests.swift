@@ -147,3 +147,48 @@ struct EmbeddedBrokerFaultTests {
         try await producer.shutdown()
     }
 }
+
+@Suite("Shutdown with work in flight")
+struct ShutdownFaultTests {
+    let logger = testLogger()
+
+    @Test("shutting a producer down while the broker is away ends pending sends with an error instead of hanging")
+    func producerShutdownPurgesPendingSends() async throws {
+        let broker = try KafkaEmbeddedBroker(logger: logger)
+        let topic = uniqueName("purge")
+        try broker.createTopic(topic, partitions: 1)
+        var configuration = KafkaProducerConfiguration(client: broker.clientConfiguration)
+        configuration.flushTimeout = .milliseconds(500)
+        let producer = try await KafkaProducer(configuration: configuration, logger: logger)
+        try await producer.send(KafkaProducerMessage(topic: topic, key: nil, value: "before"))
+        try broker.setBrokerDown(1)
+        let pending = Task { try await producer.deliver((0..<20).map { KafkaProducerMessage(topic: topic, key: nil, value: "m\($0)") }) }
+        try await Task.sleep(for: .milliseconds(200))
+        await #expect(throws: KafkaError.self) { try await producer.shutdown() }
+        let results = try await withTimeout(.seconds(20), "pending send returns after shutdown") { try await pending.value }
+        #expect(results.count == 20)
+        #expect(results.allSatisfy { if case .failure = $0 { true } else { false } })
+        let refused = await #expect(throws: KafkaError.self) {
+            try await producer.send(KafkaProducerMessage(topic: topic, key: nil, value: "after"))
+        }
+        #expect(refused?.code == .shutdown)
+    }
+
+    @Test("a consumer released without ever running closes promptly")
+    func unusedConsumerReleasesPromptly() async throws {
+        let broker = try KafkaEmbeddedBroker(logger: logger)
+        let topic = uniqueName("unused")
+        try broker.createTopic(topic, partitions: 2)
+        let client = broker.clientConfiguration
+        let logger = self.logger
+        try await withTimeout(.seconds(20), "releasing an unused consumer") {
+            var consumer: KafkaConsumer? = try await KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(
+                    client: client, groupID: uniqueName("unused"), topics: [topic], sessionTimeout: .seconds(6),
+                    maxPollInterval: .seconds(120), revocationTimeout: .seconds(100)),
+                logger: logger)
+            _ = try consumer?.assignment()
+            consumer = nil
+        }
+    }
+}

@@ -34,8 +34,13 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// How often stored offsets are committed in the background; they are also committed on revocation and close.
     public var commitInterval: Duration
     public var sessionTimeout: Duration
-    /// The longest the application may take between two batches before it leaves the group.
+    /// The longest the application may take between two batches before it leaves the group; it is also how long
+    /// the group waits for members in a rebalance. While the hand-over buffer is full nothing is fetched or
+    /// polled, so `bufferCapacity` messages must be processed within this time.
     public var maxPollInterval: Duration
+    /// How long a revocation waits for the application to finish the revoked partitions before committing anyway;
+    /// shorter than `maxPollInterval`, so the member is still in the group when it commits.
+    public var revocationTimeout: Duration
     /// The most messages in one `.messages` event.
     public var maxBatchSize: Int
     /// The most messages held between librdkafka and the application; fetching pauses while it is full.
@@ -53,6 +58,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         commitInterval: Duration = .seconds(5),
         sessionTimeout: Duration = .seconds(45),
         maxPollInterval: Duration = .seconds(300),
+        revocationTimeout: Duration = .seconds(30),
         maxBatchSize: Int = 1000,
         bufferCapacity: Int = 20_000,
         shutdownDrainTimeout: Duration = .seconds(10)
@@ -66,6 +72,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         self.commitInterval = commitInterval
         self.sessionTimeout = sessionTimeout
         self.maxPollInterval = maxPollInterval
+        self.revocationTimeout = revocationTimeout
         self.maxBatchSize = maxBatchSize
         self.bufferCapacity = bufferCapacity
         self.shutdownDrainTimeout = shutdownDrainTimeout
@@ -76,6 +83,10 @@ public struct KafkaConsumerConfiguration: Sendable {
         if topics.isEmpty { throw KafkaError(code: .configuration, reason: "configuration field topics is empty") }
         if maxBatchSize < 1 {
             throw KafkaError(code: .configuration, reason: "configuration field maxBatchSize must be at least 1")
+        }
+        if revocationTimeout >= maxPollInterval {
+            throw KafkaError(
+                code: .configuration, reason: "configuration field revocationTimeout must be shorter than maxPollInterval")
         }
         if bufferCapacity < maxBatchSize {
             throw KafkaError(
