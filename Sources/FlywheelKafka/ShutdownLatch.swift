@@ -1,8 +1,8 @@
 import ServiceLifecycle
 import Synchronization
 
-/// Opens once: on graceful shutdown of the service group, on cancellation of the waiting task, or on `open()`.
-final class ShutdownLatch: Sendable {
+/// A one-way gate: tasks wait until it opens, and after that pass at once.
+final class Latch: Sendable {
     private struct State {
         var isOpen = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -21,18 +21,29 @@ final class ShutdownLatch: Sendable {
 
     var isOpen: Bool { state.withLock { $0.isOpen } }
 
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let opened = state.withLock { state in
+                if state.isOpen { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if opened { continuation.resume() }
+        }
+    }
+}
+
+/// Opens once: on graceful shutdown of the service group, on cancellation of the waiting task, or on `open()`.
+final class ShutdownLatch: Sendable {
+    private let latch = Latch()
+
+    func open() { latch.open() }
+
     /// Suspends until the latch opens, graceful shutdown is triggered, or the task is cancelled.
     func wait() async {
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
-                await withCheckedContinuation { continuation in
-                    let opened = state.withLock { state in
-                        if state.isOpen { return true }
-                        state.waiters.append(continuation)
-                        return false
-                    }
-                    if opened { continuation.resume() }
-                }
+                await latch.wait()
             } onCancel: {
                 self.open()
             }
