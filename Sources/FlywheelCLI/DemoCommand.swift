@@ -52,7 +52,12 @@ struct DemoCommand: AsyncParsableCommand {
                 throw error
             }
         }
+        // Every client is gone when this returns, before the embedded broker stops.
+        try await runDemo(client: client, logger: logger)
+        withExtendedLifetime(embeddedBroker) {}
+    }
 
+    private func runDemo(client: KafkaClientConfiguration, logger: Logger) async throws {
         let groupID = "flywheel-demo-\(UInt32.random(in: 0...UInt32.max))"
         let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         let consumer = try await KafkaConsumer(
@@ -60,8 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
                 client: client, groupID: groupID, topics: [topic], sessionTimeout: .seconds(6)),
             logger: logger)
 
-        let events = DemoEvents.samples(topic: topic)
-        let demo = DemoService(producer: producer, consumer: consumer, events: events)
+        let demo = DemoService(producer: producer, consumer: consumer, events: DemoEvents.samples(topic: topic))
         // The demo runs the consumer inside itself, so that on shutdown the consumer drains into the demo's loop
         // before the demo returns; the producer, started first, stops last.
         let group = ServiceGroup(
@@ -74,23 +78,25 @@ struct DemoCommand: AsyncParsableCommand {
                 logger: logger))
         try await group.run()
 
+        // Check with the cluster that the group committed past every event the demo produced.
+        let produced = demo.reports
+        let highest = Dictionary(produced.map { (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) }, uniquingKeysWith: max)
         let admin = try await KafkaAdmin(configuration: client, logger: logger)
-        let committed = try await admin.listConsumerGroupOffsets(group: groupID)
-        let position = committed.filter { $0.offset >= 0 }.map { "\($0.topicPartition)→\($0.offset)" }
-        print("Committed offsets of group \(groupID): \(position.joined(separator: " "))")
-        let summary = demo.summary
-        print("Demo finished: \(summary.produced) events produced, \(summary.consumed) consumed and committed.")
-        if summary.consumed < summary.produced { throw ExitCode.failure }
-        _ = embeddedBroker
+        let committed = try await admin.listConsumerGroupOffsets(group: groupID, partitions: highest.keys.sorted())
+        print("Committed offsets of group \(groupID): \(committed.map { "\($0.topicPartition)→\($0.offset)" }.joined(separator: " "))")
+        let uncommitted = committed.filter { $0.offset <= highest[$0.topicPartition] ?? -1 }
+        let seen = demo.seen
+        print("Demo finished: \(produced.count) events produced, \(seen) of them consumed, offsets committed past all of them: \(uncommitted.isEmpty ? "yes" : "no")")
+        if seen < produced.count || !uncommitted.isEmpty { throw ExitCode.failure }
     }
 }
 
-/// Sends the sample events, then reads them back and ends the service group once all have arrived.
+/// Sends the sample events, then reads them back and ends the service group once all of them have arrived.
 final class DemoService: Service, Sendable {
     let producer: KafkaProducer
     let consumer: KafkaConsumer
     let events: [KafkaProducerMessage]
-    private let counts = Mutex((produced: 0, consumed: 0))
+    private let state = Mutex((reports: [KafkaDeliveryReport](), seen: 0))
 
     init(producer: KafkaProducer, consumer: KafkaConsumer, events: [KafkaProducerMessage]) {
         self.producer = producer
@@ -98,34 +104,36 @@ final class DemoService: Service, Sendable {
         self.events = events
     }
 
-    var summary: (produced: Int, consumed: Int) { counts.withLock { $0 } }
+    var reports: [KafkaDeliveryReport] { state.withLock { $0.reports } }
+    var seen: Int { state.withLock { $0.seen } }
 
     func run() async throws {
         let reports = try await producer.send(events)
-        counts.withLock { $0.produced = reports.count }
+        state.withLock { $0.reports = reports }
         for (event, report) in zip(events, reports) {
             print("produced  \(DemoEvents.describe(event.headers)) key=\(String(decoding: event.key ?? [], as: UTF8.self)) → \(report)")
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.consumer.run() }
-            try await consume(expecting: events.count)
+            try await consume(expecting: Set(events.compactMap { DemoEvents.id(of: $0.headers) }))
             try await group.waitForAll()
         }
     }
 
-    /// Prints what arrives until every sample was seen, then shuts the consumer down and lets it drain.
-    private func consume(expecting count: Int) async throws {
-        var remaining = count
+    /// Prints the demo's events as they arrive (a shared topic may hold older ones), then shuts the consumer down
+    /// and lets it drain.
+    private func consume(expecting ids: Set<String>) async throws {
+        var remaining = ids
         for try await event in consumer.events {
             switch event {
             case .messages(let messages):
                 for message in messages {
+                    guard let id = DemoEvents.id(of: message.headers), remaining.remove(id) != nil else { continue }
                     print("consumed  \(DemoEvents.describe(message.headers)) key=\(String(decoding: message.key ?? [], as: UTF8.self)) ← \(message.coordinates)")
+                    state.withLock { $0.seen += 1 }
                 }
                 consumer.storeOffsets(for: messages)
-                counts.withLock { $0.consumed += messages.count }
-                remaining -= messages.count
-                if remaining <= 0 { consumer.triggerGracefulShutdown() }
+                if remaining.isEmpty { consumer.triggerGracefulShutdown() }
             case .partitionsAssigned(let partitions):
                 print("assigned  \(partitions.map(\.description).joined(separator: " "))")
             case .partitionsRevoked(let partitions), .partitionsLost(let partitions):

@@ -31,6 +31,11 @@ enum DemoEvents {
             ])
     }
 
+    /// The CloudEvents id of a binary-mode event.
+    static func id(of headers: [KafkaHeader]) -> String? {
+        headers.last(where: { $0.key == "ce_id" })?.stringValue
+    }
+
     static func describe(_ headers: [KafkaHeader]) -> String {
         let type = headers.last(where: { $0.key == "ce_type" })?.stringValue ?? "?"
         return type.padding(toLength: 17, withPad: " ", startingAt: 0)

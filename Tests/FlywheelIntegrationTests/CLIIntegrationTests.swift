@@ -78,4 +78,39 @@ struct CLIIntegrationTests {
         #expect(message.contains("127.0.0.1:\(port)"))
         #expect(message.contains("startupTimeout"))
     }
+
+    @Test("flywheel refuses to run on a librdkafka older than 2.8, naming the version it found")
+    func refusesOldLibrdkafka() async throws {
+        // Debian bookworm's librdkafka 2.0.2, which kcat (installed by scripts/setup.sh) depends on.
+        let systemLibraries = "/usr/lib/x86_64-linux-gnu"
+        try #require(
+            FileManager.default.fileExists(atPath: systemLibraries + "/librdkafka.so.1"),
+            "Debian's librdkafka1 package is not installed; scripts/setup.sh installs it with kcat")
+        let flywheel = try BuiltProducts.executable("flywheel")
+        let errors = NSTemporaryDirectory() + uniqueName("old-librdkafka") + ".txt"
+        let process = try ChildProcess(
+            [flywheel, "demo"], standardError: errors, environment: ["LD_LIBRARY_PATH": systemLibraries])
+        let status = try await process.waitForExit(timeout: .seconds(20))
+        #expect(status == 1)
+        let message = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        #expect(message.contains("needs librdkafka 2.8.0 or newer"))
+        #expect(message.contains("is 2.0.2"))
+    }
+
+    @Test("flywheel demo runs on the embedded cluster and, twice in a row, on a real broker", arguments: [false, true])
+    func demo(onTansu: Bool) async throws {
+        let flywheel = try BuiltProducts.executable("flywheel")
+        let context: TansuContext? = onTansu ? try await TansuContext.start() : nil
+        let runs = onTansu ? 2 : 1
+        for _ in 0..<runs {
+            let output = NSTemporaryDirectory() + uniqueName("demo") + ".txt"
+            var arguments = [flywheel, "demo"]
+            if let context { arguments += ["--bootstrap-servers", context.broker.bootstrapServers] }
+            let process = try ChildProcess(arguments, standardOutput: output)
+            let status = try await process.waitForExit(timeout: .seconds(60))
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            #expect(status == 0, "demo output:\n\(text)")
+            #expect(text.contains("6 events produced, 6 of them consumed, offsets committed past all of them: yes"))
+        }
+    }
 }

@@ -8,7 +8,11 @@ public final class ChildProcess: Sendable {
     public let pid: pid_t
 
     /// Starts `arguments[0]` (a full path) with the arguments; standard output and error go to the given files.
-    public init(_ arguments: [String], standardOutput: String = "/dev/null", standardError: String = "/dev/null") throws {
+    /// `environment` entries are added to (or replace) this process's environment.
+    public init(
+        _ arguments: [String], standardOutput: String = "/dev/null", standardError: String = "/dev/null",
+        environment: [String: String] = [:]
+    ) throws {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
@@ -28,8 +32,18 @@ public final class ChildProcess: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
+        var inherited: [String] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if !environment.keys.contains(where: { text.hasPrefix("\($0)=") }) { inherited.append(text) }
+            entry += 1
+        }
+        var envp: [UnsafeMutablePointer<CChar>?] =
+            (inherited + environment.map { "\($0.key)=\($0.value)" }).map { strdup($0) } + [nil]
+        defer { for variable in envp { free(variable) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &fileActions, &attributes, &argv, environ)
+        let result = posix_spawn(&pid, arguments[0], &fileActions, &attributes, &argv, &envp)
         guard result == 0 else {
             throw TestSupportError("cannot start \(arguments[0]): \(String(cString: strerror(result)))")
         }
