@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "flywheel", targets: ["FlywheelCLI"]),
         .executable(name: "flywheel-benchmark", targets: ["FlywheelBenchmark"]),
         .library(name: "FlywheelKafka", targets: ["FlywheelKafka"]),
+        .library(name: "FlywheelEvents", targets: ["FlywheelEvents"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -43,6 +44,8 @@ let package = Package(
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings + [.linkedLibrary("rdkafka")]
         ),
+        // The engine's events: JSON, CloudEvents and their Kafka binding; no Kafka client, HTTP or CLI.
+        .target(name: "FlywheelEvents"),
         .executableTarget(
             name: "FlywheelCLI",
             dependencies: [
@@ -75,6 +78,10 @@ let package = Package(
             dependencies: ["FlywheelKafka", "FlywheelTestSupport"],
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings
+        ),
+        .testTarget(
+            name: "FlywheelEventsTests",
+            dependencies: ["FlywheelEvents"]
         ),
         .testTarget(
             name: "FlywheelIntegrationTests",

@@ -1,0 +1,317 @@
+/// A strict JSON (RFC 8259) parser: rejects invalid UTF-8, duplicate keys, nesting deeper than the limit, numbers
+/// a Double cannot hold, and trailing content, and says where.
+public struct JSONParser {
+    public static func parse(_ bytes: [UInt8], limits: JSONLimits = JSONLimits()) throws(JSONError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONError) -> JSONValue in
+            var parser = Reader(bytes: buffer, limits: limits)
+            return try parser.document()
+        }
+    }
+
+    public static func parse(_ text: String, limits: JSONLimits = JSONLimits()) throws(JSONError) -> JSONValue {
+        try parse(Array(text.utf8), limits: limits)
+    }
+}
+
+private struct Reader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let limits: JSONLimits
+    var position = 0
+    var depth = 0
+    var path: [String] = []
+
+    init(bytes: UnsafeBufferPointer<UInt8>, limits: JSONLimits) {
+        self.bytes = bytes
+        self.limits = limits
+    }
+
+    mutating func document() throws(JSONError) -> JSONValue {
+        if bytes.count > limits.maxBytes {
+            throw error(.tooLarge, "the document has \(bytes.count) bytes, more than the limit of \(limits.maxBytes)", at: limits.maxBytes)
+        }
+        if let invalid = Reader.firstInvalidUTF8(bytes) {
+            throw error(.invalidUTF8, "invalid UTF-8", at: invalid)
+        }
+        skipWhitespace()
+        let value = try self.value()
+        skipWhitespace()
+        if position < bytes.count { throw error(.syntax, "unexpected content after the JSON value") }
+        return value
+    }
+
+    // MARK: Values
+
+    mutating func value() throws(JSONError) -> JSONValue {
+        guard position < bytes.count else { throw error(.syntax, "unexpected end of input, expected a value") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        default: throw error(.syntax, "unexpected character '\(Reader.show(bytes[position]))', expected a value")
+        }
+    }
+
+    mutating func object() throws(JSONError) -> JSONValue {
+        try enter()
+        position += 1
+        var object = JSONObject()
+        var seen = Set<String>()
+        skipWhitespace()
+        if peek(UInt8(ascii: "}")) {
+            position += 1
+            depth -= 1
+            return .object(object)
+        }
+        while true {
+            skipWhitespace()
+            guard peek(UInt8(ascii: "\"")) else { throw error(.syntax, "expected a member name in double quotes") }
+            let keyStart = position
+            let key = try string()
+            if !seen.insert(key).inserted {
+                path.append(key)
+                throw error(.duplicateKey, "duplicate key \"\(key)\"", at: keyStart)
+            }
+            skipWhitespace()
+            guard peek(UInt8(ascii: ":")) else { throw error(.syntax, "expected ':' after member name \"\(key)\"") }
+            position += 1
+            skipWhitespace()
+            path.append(key)
+            let value = try self.value()
+            path.removeLast()
+            object.appendUnchecked(key, value)
+            skipWhitespace()
+            if peek(UInt8(ascii: ",")) {
+                position += 1
+                continue
+            }
+            if peek(UInt8(ascii: "}")) {
+                position += 1
+                depth -= 1
+                return .object(object)
+            }
+            throw error(.syntax, position < bytes.count ? "expected ',' or '}' in an object" : "unexpected end of input in an object")
+        }
+    }
+
+    mutating func array() throws(JSONError) -> JSONValue {
+        try enter()
+        position += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if peek(UInt8(ascii: "]")) {
+            position += 1
+            depth -= 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            path.append(String(elements.count))
+            elements.append(try value())
+            path.removeLast()
+            skipWhitespace()
+            if peek(UInt8(ascii: ",")) {
+                position += 1
+                continue
+            }
+            if peek(UInt8(ascii: "]")) {
+                position += 1
+                depth -= 1
+                return .array(elements)
+            }
+            throw error(.syntax, position < bytes.count ? "expected ',' or ']' in an array" : "unexpected end of input in an array")
+        }
+    }
+
+    mutating func enter() throws(JSONError) {
+        depth += 1
+        if depth > limits.maxDepth {
+            throw error(.tooDeep, "nesting deeper than the limit of \(limits.maxDepth)")
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws(JSONError) {
+        let count = word.utf8CodeUnitCount
+        let expected = UnsafeBufferPointer(start: word.utf8Start, count: count)
+        guard position + count <= bytes.count, (0..<count).allSatisfy({ bytes[position + $0] == expected[$0] }) else {
+            throw error(.syntax, "invalid literal, expected \(word)")
+        }
+        position += count
+    }
+
+    mutating func number() throws(JSONError) -> Double {
+        let start = position
+        if peek(UInt8(ascii: "-")) { position += 1 }
+        guard position < bytes.count, isDigit(bytes[position]) else { throw error(.syntax, "invalid number: expected a digit") }
+        if bytes[position] == UInt8(ascii: "0") {
+            position += 1
+            if position < bytes.count, isDigit(bytes[position]) { throw error(.syntax, "invalid number: leading zero", at: start) }
+        } else {
+            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+        }
+        if peek(UInt8(ascii: ".")) {
+            position += 1
+            guard position < bytes.count, isDigit(bytes[position]) else { throw error(.syntax, "invalid number: expected a digit after '.'") }
+            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+        }
+        if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
+            position += 1
+            if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { position += 1 }
+            guard position < bytes.count, isDigit(bytes[position]) else { throw error(.syntax, "invalid number: expected an exponent") }
+            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else {
+            throw error(.numberOutOfRange, "number \(text.prefix(40)) is out of range", at: start)
+        }
+        return value
+    }
+
+    mutating func string() throws(JSONError) -> String {
+        let start = position
+        position += 1
+        var scalars: [UInt8] = []
+        var segmentStart = position
+        while true {
+            guard position < bytes.count else { throw error(.syntax, "unterminated string", at: start) }
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                let result: String
+                if scalars.isEmpty {
+                    result = String(decoding: UnsafeBufferPointer(rebasing: bytes[segmentStart..<position]), as: UTF8.self)
+                } else {
+                    scalars.append(contentsOf: bytes[segmentStart..<position])
+                    result = String(decoding: scalars, as: UTF8.self)
+                }
+                if position - start > limits.maxStringBytes {
+                    throw error(.tooLarge, "string of \(position - start) bytes, more than the limit of \(limits.maxStringBytes)", at: start)
+                }
+                position += 1
+                return result
+            }
+            if byte < 0x20 { throw error(.syntax, "unescaped control character in a string") }
+            if byte == UInt8(ascii: "\\") {
+                scalars.append(contentsOf: bytes[segmentStart..<position])
+                try escape(into: &scalars)
+                segmentStart = position
+                continue
+            }
+            position += 1
+        }
+    }
+
+    mutating func escape(into output: inout [UInt8]) throws(JSONError) {
+        position += 1
+        guard position < bytes.count else { throw error(.syntax, "unterminated escape") }
+        let byte = bytes[position]
+        position += 1
+        switch byte {
+        case UInt8(ascii: "\""): output.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): output.append(UInt8(ascii: "\\"))
+        case UInt8(ascii: "/"): output.append(UInt8(ascii: "/"))
+        case UInt8(ascii: "b"): output.append(0x08)
+        case UInt8(ascii: "f"): output.append(0x0C)
+        case UInt8(ascii: "n"): output.append(0x0A)
+        case UInt8(ascii: "r"): output.append(0x0D)
+        case UInt8(ascii: "t"): output.append(0x09)
+        case UInt8(ascii: "u"):
+            var code = try hex4()
+            if (0xD800...0xDBFF).contains(code) {
+                guard peek(UInt8(ascii: "\\")), position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "u") else {
+                    throw error(.invalidUTF8, "lone UTF-16 surrogate in \\u escape")
+                }
+                position += 2
+                let low = try hex4()
+                guard (0xDC00...0xDFFF).contains(low) else { throw error(.invalidUTF8, "invalid UTF-16 surrogate pair") }
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+            } else if (0xDC00...0xDFFF).contains(code) {
+                throw error(.invalidUTF8, "lone UTF-16 surrogate in \\u escape")
+            }
+            output.append(contentsOf: Array(String(Character(Unicode.Scalar(code)!)).utf8))
+        default:
+            throw error(.syntax, "invalid escape '\\\(Reader.show(byte))'", at: position - 2)
+        }
+    }
+
+    mutating func hex4() throws(JSONError) -> UInt32 {
+        guard position + 4 <= bytes.count else { throw error(.syntax, "unterminated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[position]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw error(.syntax, "invalid hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+            position += 1
+        }
+        return value
+    }
+
+    // MARK: Helpers
+
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
+    }
+
+    func peek(_ byte: UInt8) -> Bool { position < bytes.count && bytes[position] == byte }
+    func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    static func show(_ byte: UInt8) -> String {
+        byte >= 0x20 && byte < 0x7F ? String(UnicodeScalar(byte)) : "0x" + String(byte, radix: 16)
+    }
+
+    func error(_ kind: JSONError.Kind, _ message: String, at offset: Int? = nil) -> JSONError {
+        let offset = min(offset ?? position, bytes.count)
+        var line = 1
+        var lineStart = 0
+        for index in 0..<offset where bytes[index] == 0x0A {
+            line += 1
+            lineStart = index + 1
+        }
+        let pointer = JSONPointer.make(path)
+        return JSONError(kind: kind, message: message, offset: offset, line: line, column: offset - lineStart + 1, pointer: pointer)
+    }
+
+    /// The offset of the first byte that is not part of valid UTF-8 (RFC 3629: no overlongs, no surrogates).
+    static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            var minimum: UInt32
+            var scalar: UInt32
+            switch byte {
+            case 0xC2...0xDF: length = 2; minimum = 0x80; scalar = UInt32(byte & 0x1F)
+            case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(byte & 0x0F)
+            case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(byte & 0x07)
+            default: return index
+            }
+            guard index + length <= count else { return index }
+            for offset in 1..<length {
+                let continuation = bytes[index + offset]
+                guard continuation & 0xC0 == 0x80 else { return index }
+                scalar = scalar << 6 | UInt32(continuation & 0x3F)
+            }
+            if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return index }
+            index += length
+        }
+        return nil
+    }
+}

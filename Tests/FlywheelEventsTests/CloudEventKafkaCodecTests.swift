@@ -1,0 +1,92 @@
+import FlywheelEvents
+import Testing
+
+@Suite("CloudEvents Kafka binding")
+struct CloudEventKafkaCodecTests {
+    let codec = CloudEventKafkaCodec()
+    let event = CloudEvent(
+        id: "evt-1", source: "s3://lake/sales-eu", type: "data.arrived", subject: "sales-eu",
+        time: "2026-11-22T10:00:00Z", dataschema: "https://flywheel.dev/schemas/data.arrived/v1.json",
+        data: .object(JSONObject(["dataset": .string("sales-eu"), "rows": .number(420_000)])),
+        extensions: ["traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "partitionkey": "sales-eu"])
+
+    @Test("an event survives a round trip in both content modes, keyed by its entity",
+          arguments: [CloudEventKafkaCodec.ContentMode.binary, .structured])
+    func roundTrip(mode: CloudEventKafkaCodec.ContentMode) throws {
+        let record = codec.encode(event, key: "sales-eu", mode: mode)
+        #expect(record.key == Array("sales-eu".utf8))
+        #expect(try codec.decode(record) == event)
+        #expect(event.timeMilliseconds == 1_795_341_600_000)
+    }
+
+    @Test("binary mode puts attributes in ce_ headers and the data, as JSON, in the value")
+    func binaryLayout() throws {
+        let record = codec.encode(event, key: "sales-eu")
+        #expect(record.header("ce_type")?.value == Array("data.arrived".utf8))
+        #expect(record.header("ce_traceparent") != nil)
+        #expect(record.header("content-type")?.value == Array("application/json".utf8))
+        #expect(String(decoding: record.value ?? [], as: UTF8.self) == #"{"dataset":"sales-eu","rows":420000}"#)
+    }
+
+    @Test("structured mode is one JSON object with content-type application/cloudevents+json")
+    func structuredLayout() throws {
+        let record = codec.encode(event, key: "sales-eu", mode: .structured)
+        #expect(record.header("content-type")?.value == Array(CloudEventKafkaCodec.structuredContentType.utf8))
+        let value = try JSONParser.parse(record.value ?? [])
+        #expect(value[path: "type"] == .string("data.arrived"))
+        #expect(value[path: "data.rows"] == .number(420_000))
+    }
+
+    struct Bad: Sendable, CustomTestStringConvertible {
+        let name: String
+        let record: CloudEventRecord
+        let reason: CloudEventDecodingError.Reason
+        let field: String?
+        var testDescription: String { name }
+    }
+
+    static func binary(_ headers: [(String, String)], value: String? = "{}") -> CloudEventRecord {
+        CloudEventRecord(key: nil, value: value.map { Array($0.utf8) }, headers: headers.map { .init(name: $0.0, string: $0.1) })
+    }
+
+    static let required = [("ce_specversion", "1.0"), ("ce_id", "1"), ("ce_source", "s"), ("ce_type", "data.arrived")]
+
+    static let bad: [Bad] = [
+        Bad(name: "no CloudEvents headers at all", record: binary([]), reason: .missingAttribute, field: "ce_specversion"),
+        Bad(name: "missing type", record: binary(Array(required.dropLast())), reason: .missingAttribute, field: "ce_type"),
+        Bad(name: "wrong specversion", record: binary([("ce_specversion", "0.3")] + required.dropFirst()), reason: .invalidAttribute, field: "ce_specversion"),
+        Bad(name: "bad time", record: binary(required + [("ce_time", "yesterday")]), reason: .invalidAttribute, field: "ce_time"),
+        Bad(name: "bad extension name", record: binary(required + [("ce_Trace-Parent", "x")]), reason: .invalidAttribute, field: "ce_Trace-Parent"),
+        Bad(name: "data not JSON", record: binary(required, value: "rows=12"), reason: .notJSON, field: nil),
+        Bad(name: "duplicate key in data", record: binary(required, value: #"{"rows":1,"rows":2}"#), reason: .duplicateKey, field: "/rows"),
+        Bad(name: "non-JSON content type", record: binary(required + [("content-type", "application/avro")]), reason: .invalidAttribute, field: "content-type"),
+        Bad(name: "header not UTF-8",
+            record: CloudEventRecord(key: nil, value: nil, headers: binary(required).headers + [.init(name: "ce_subject", value: [0xFF, 0xFE])]),
+            reason: .invalidUTF8, field: "ce_subject"),
+        Bad(name: "structured but an array",
+            record: binary([("content-type", "application/cloudevents+json")], value: "[]"), reason: .notJSON, field: nil),
+        Bad(name: "structured with a numeric id",
+            record: binary([("content-type", "application/cloudevents+json")], value: #"{"specversion":"1.0","id":7,"source":"s","type":"t"}"#),
+            reason: .invalidAttribute, field: "id"),
+        Bad(name: "structured without source",
+            record: binary([("content-type", "application/cloudevents+json")], value: #"{"specversion":"1.0","id":"7","type":"t"}"#),
+            reason: .missingAttribute, field: "source"),
+        Bad(name: "structured batch",
+            record: binary([("content-type", "application/cloudevents-batch+json")], value: "[]"), reason: .invalidAttribute, field: "content-type"),
+    ]
+
+    @Test("malformed records are refused with the reason and the field", arguments: bad)
+    func refuses(_ input: Bad) {
+        let error = #expect(throws: CloudEventDecodingError.self) { _ = try codec.decode(input.record) }
+        #expect(error?.reason == input.reason, "\(error.map { "\($0)" } ?? "no error")")
+        #expect(error?.field == input.field)
+    }
+
+    @Test("a value over the size limit is refused before it is parsed")
+    func sizeLimit() {
+        let codec = CloudEventKafkaCodec(limits: JSONLimits(maxBytes: 64))
+        let record = Self.binary(Self.required, value: "[" + String(repeating: "1,", count: 100) + "1]")
+        let error = #expect(throws: CloudEventDecodingError.self) { _ = try codec.decode(record) }
+        #expect(error?.reason == .tooLarge)
+    }
+}

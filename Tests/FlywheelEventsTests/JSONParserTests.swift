@@ -1,0 +1,120 @@
+import FlywheelEvents
+import Testing
+
+@Suite("Strict JSON parser")
+struct JSONParserTests {
+    @Test("parses every JSON type and keeps member order")
+    func parsesValues() throws {
+        let value = try JSONParser.parse(#" {"b": [1, -2.5e3, true, false, null], "a": {"s": "x\"\\\/\n\u00e9\ud83d\ude00"}} "#)
+        guard case .object(let object) = value else { Issue.record("not an object"); return }
+        #expect(object.keys == ["b", "a"])
+        #expect(object["b"] == .array([.number(1), .number(-2500), .bool(true), .bool(false), .null]))
+        #expect(value[path: "a.s"] == .string("x\"\\/\né😀"))
+    }
+
+    struct Hostile: Sendable, CustomTestStringConvertible {
+        let name: String
+        let bytes: [UInt8]
+        let kind: JSONError.Kind
+        let pointer: String
+        var testDescription: String { name }
+    }
+
+    static let hostile: [Hostile] = [
+        Hostile(name: "truncated object", bytes: Array(#"{"rows": 12"#.utf8), kind: .syntax, pointer: ""),
+        Hostile(name: "truncated string", bytes: Array(#"{"rows": "12"#.utf8), kind: .syntax, pointer: "/rows"),
+        Hostile(name: "trailing content", bytes: Array(#"{} {}"#.utf8), kind: .syntax, pointer: ""),
+        Hostile(name: "duplicate key", bytes: Array(#"{"data": {"rows": 1, "rows": 2}}"#.utf8), kind: .duplicateKey, pointer: "/data/rows"),
+        Hostile(name: "deep nesting", bytes: Array(String(repeating: "[", count: 100_000).utf8), kind: .tooDeep, pointer: String(repeating: "/0", count: 64)),
+        Hostile(name: "number out of range", bytes: Array(#"{"value": 1e400}"#.utf8), kind: .numberOutOfRange, pointer: "/value"),
+        Hostile(name: "invalid UTF-8", bytes: [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], kind: .invalidUTF8, pointer: ""),
+        Hostile(name: "overlong UTF-8", bytes: [0x22, 0xC0, 0xAF, 0x22], kind: .invalidUTF8, pointer: ""),
+        Hostile(name: "lone surrogate escape", bytes: Array(#"["\ud800"]"#.utf8), kind: .invalidUTF8, pointer: "/0"),
+        Hostile(name: "leading zero", bytes: Array("[012]".utf8), kind: .syntax, pointer: "/0"),
+        Hostile(name: "control character in string", bytes: Array("[\"a\u{01}\"]".utf8), kind: .syntax, pointer: "/0"),
+        Hostile(name: "single quotes", bytes: Array("{'a': 1}".utf8), kind: .syntax, pointer: ""),
+        Hostile(name: "empty input", bytes: [], kind: .syntax, pointer: ""),
+        Hostile(name: "huge string", bytes: Array(("[\"" + String(repeating: "x", count: 300_000) + "\"]").utf8), kind: .tooLarge, pointer: "/0"),
+    ]
+
+    @Test("hostile input is rejected with the right kind and place", arguments: hostile)
+    func rejectsHostileInput(_ input: Hostile) {
+        let error = #expect(throws: JSONError.self) { _ = try JSONParser.parse(input.bytes) }
+        #expect(error?.kind == input.kind, "\(error.map { "\($0)" } ?? "no error")")
+        #expect(error?.pointer == input.pointer)
+    }
+
+    @Test("errors give line and column")
+    func positions() {
+        let error = #expect(throws: JSONError.self) { _ = try JSONParser.parse("{\n  \"a\": 1,\n  \"b\": tru\n}") }
+        #expect(error?.line == 3)
+        #expect(error?.column == 8)
+        #expect(error?.description == "invalid literal, expected true at line 3, column 8 (/b)")
+    }
+
+    @Test("documents over the byte limit are refused before parsing")
+    func sizeLimit() {
+        let error = #expect(throws: JSONError.self) {
+            _ = try JSONParser.parse(Array(repeating: UInt8(ascii: " "), count: 2000) + [0x31], limits: JSONLimits(maxBytes: 1000))
+        }
+        #expect(error?.kind == .tooLarge)
+    }
+
+    /// A small deterministic generator, so that a failing case can be replayed from its seed.
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func randomValue(_ rng: inout SplitMix64, depth: Int = 0) -> JSONValue {
+        let alphabet = Array("aé😀\"\\/\n\t\u{01}z0 ~")
+        func randomString() -> String { String((0..<Int.random(in: 0...8, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }) }
+        switch Int.random(in: 0..<(depth > 4 ? 4 : 6), using: &rng) {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &rng))
+        case 2:
+            return .number(Bool.random(using: &rng) ? Double(Int64.random(in: -1_000_000...1_000_000, using: &rng)) : Double.random(in: -1e12...1e12, using: &rng))
+        case 3: return .string(randomString())
+        case 4: return .array((0..<Int.random(in: 0...4, using: &rng)).map { _ in randomValue(&rng, depth: depth + 1) })
+        default:
+            var object = JSONObject()
+            for _ in 0..<Int.random(in: 0...4, using: &rng) { object[randomString()] = randomValue(&rng, depth: depth + 1) }
+            return .object(object)
+        }
+    }
+
+    @Test("writing then parsing gives back the same value (property, 500 random documents)", arguments: 0..<5)
+    func roundTripProperty(seed: UInt64) throws {
+        var rng = SplitMix64(state: seed)
+        for _ in 0..<100 {
+            let value = JSONParserTests.randomValue(&rng)
+            let text = JSONWriter.string(value)
+            #expect(try JSONParser.parse(text) == value, "seed \(seed): \(text)")
+        }
+    }
+}
+
+@Suite("RFC 3339 time")
+struct RFC3339Tests {
+    @Test("timestamps convert to epoch milliseconds, with fractions and offsets",
+          arguments: [
+            ("1970-01-01T00:00:00Z", Int64(0)),
+            ("2026-11-22T10:00:00.250Z", Int64(1_795_341_600_250)),
+            ("2026-11-22T11:00:00.25+01:00", Int64(1_795_341_600_250)),
+            ("2000-02-29T23:59:59-00:30", Int64(951_870_599_000)),
+          ])
+    func converts(_ text: String, _ expected: Int64) {
+        #expect(RFC3339.milliseconds(text) == expected)
+    }
+
+    @Test("malformed timestamps are rejected", arguments: ["2026-11-22", "2026-13-01T00:00:00Z", "2026-11-22T10:00:00", "2026-11-22T10:00:00.Z", "2026-11-22 10:00:00Z", "2026-11-22T10:00:00Zjunk"])
+    func rejects(_ text: String) {
+        #expect(RFC3339.milliseconds(text) == nil)
+    }
+}
