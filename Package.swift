@@ -50,6 +50,7 @@ let package = Package(
             name: "FlywheelCLI",
             dependencies: [
                 "FlywheelKafka",
+                "FlywheelEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,6 +6,8 @@ struct Flywheel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flywheel",
         abstract: "Event-driven MLOps triggers over Kafka.",
-        subcommands: [DemoCommand.self, ConsumeCommand.self, EmbeddedBrokerCommand.self, VersionCommand.self]
+        subcommands: [
+            DemoCommand.self, ConsumeCommand.self, EventsCommand.self, EmbeddedBrokerCommand.self, VersionCommand.self,
+        ]
     )
 }

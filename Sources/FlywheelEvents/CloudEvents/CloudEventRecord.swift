@@ -42,6 +42,8 @@ public struct CloudEventDecodingError: Error, Sendable, Hashable, CustomStringCo
         public static let numberOutOfRange = Reason(name: "number_out_of_range")
         public static let missingAttribute = Reason(name: "missing_attribute")
         public static let invalidAttribute = Reason(name: "invalid_attribute")
+        public static let unknownSchemaVersion = Reason(name: "unknown_schema_version")
+        public static let schemaViolation = Reason(name: "schema_violation")
         public var description: String { name }
 
         init(name: String) { self.name = name }
