@@ -212,7 +212,8 @@ public final class KafkaConsumer: Service, Sendable {
         buffer: KafkaConsumerBuffer, reader: RDKafkaMessageReader, logger: Logger, revocationTimeout: Duration
     ) {
         let changed = RDKafkaTopicPartitionList.read(partitions).map(\.topicPartition).sorted()
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        // NULL while the protocol is not known yet (a member closing before it ever joined): treat it as eager.
+        let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) == "COOPERATIVE" } ?? false
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             logger.info("Partitions assigned", metadata: [LogKey.partitions: "\(changed)"])
