@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,11 +48,31 @@ let package = Package(
         ),
         // The engine's events: JSON, CloudEvents and their Kafka binding; no Kafka client, HTTP or CLI.
         .target(name: "FlywheelEvents"),
+        // The live stages between Kafka and the engine: intake with dead-lettering, and (later) rules and triggers.
+        .target(
+            name: "FlywheelPipeline",
+            dependencies: [
+                "FlywheelKafka", "FlywheelEvents",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings
+        ),
+        // Topics as code: topics/*.yaml specifications, compared with and applied to a cluster.
+        .target(
+            name: "FlywheelTopics",
+            dependencies: ["FlywheelKafka", .product(name: "Yams", package: "Yams")],
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings
+        ),
         .executableTarget(
             name: "FlywheelCLI",
             dependencies: [
                 "FlywheelKafka",
+                "FlywheelTopics",
                 "FlywheelEvents",
+                "FlywheelPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -85,8 +107,14 @@ let package = Package(
             dependencies: ["FlywheelEvents"]
         ),
         .testTarget(
+            name: "FlywheelTopicsTests",
+            dependencies: ["FlywheelTopics", "FlywheelTestSupport"],
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings
+        ),
+        .testTarget(
             name: "FlywheelIntegrationTests",
-            dependencies: ["FlywheelKafka", "FlywheelTestSupport"],
+            dependencies: ["FlywheelKafka", "FlywheelEvents", "FlywheelPipeline", "FlywheelTestSupport"],
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings
         ),

@@ -7,7 +7,8 @@ struct Flywheel: AsyncParsableCommand {
         commandName: "flywheel",
         abstract: "Event-driven MLOps triggers over Kafka.",
         subcommands: [
-            DemoCommand.self, ConsumeCommand.self, EventsCommand.self, EmbeddedBrokerCommand.self, VersionCommand.self,
+            DemoCommand.self, ConsumeCommand.self, IngestCommand.self, EventsCommand.self, EmbeddedBrokerCommand.self, VersionCommand.self,
+            TopicsCommand.self,
         ]
     )
 }

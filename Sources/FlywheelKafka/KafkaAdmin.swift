@@ -1,7 +1,7 @@
 internal import CRdKafka
 import Logging
 
-/// Cluster administration: topics and consumer-group offsets.
+/// Cluster administration: topics, their configs and partitions, and consumer-group offsets.
 public final class KafkaAdmin: Sendable {
     private let client: RDKafkaClient
     private let timeout: Duration
@@ -39,22 +39,11 @@ public final class KafkaAdmin: Sendable {
             ) { options, queue in
                 rd_kafka_CreateTopics(handle, &newTopics, newTopics.count, options, queue)
             } result: { event in
-                var results: [String: KafkaError?] = [:]
                 var count = 0
                 guard let result = rd_kafka_event_CreateTopics_result(event),
                     let topicResults = rd_kafka_CreateTopics_result_topics(result, &count)
                 else { return .failure(KafkaError(code: .admin, reason: "create topics: no result")) }
-                for index in 0..<count {
-                    let topicResult = topicResults[index]
-                    let name = String(cString: rd_kafka_topic_result_name(topicResult))
-                    let err = rd_kafka_topic_result_error(topicResult)
-                    if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                        results[name] = .some(nil)
-                    } else {
-                        let detail = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) } ?? ""
-                        results[name] = .some(.rd(err, code: .admin, context: "cannot create topic \(name) (\(detail))"))
-                    }
-                }
+                let results = RDKafkaAdminRequest.topicOutcomes(topicResults, count: count) { "cannot create topic \($0)" }
                 return .success(results)
             }
         }
@@ -104,6 +93,99 @@ public final class KafkaAdmin: Sendable {
         return try outcome.get()
     }
 
+    /// The configuration of the named topics as the brokers report it: per topic, every entry that has a value.
+    ///
+    /// Apache Kafka reports defaults too (`retention.ms` is there even when the topic never set it); some brokers
+    /// (Tansu) report only the configs set on the topic. Sensitive entries, whose value is withheld, are left out.
+    /// A topic the broker reports as unknown throws `.unknownTopic`.
+    public func describeTopicConfigs(_ names: [String]) async throws(KafkaError) -> [String: [String: String]] {
+        guard !names.isEmpty else { return [:] }
+        let milliseconds = Int32(timeout.milliseconds)
+        let outcome: Result<[String: [String: String]], KafkaError> = await client.runBlocking { handle in
+            var resources: [OpaquePointer?] = names.map { rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, $0) }
+            defer { for resource in resources where resource != nil { rd_kafka_ConfigResource_destroy(resource) } }
+            if let index = resources.firstIndex(of: nil) {
+                return .failure(KafkaError(code: .admin, reason: "topic \(names[index]): cannot describe its configs"))
+            }
+            return RDKafkaAdminRequest.run(
+                handle, operation: RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+                what: "describing the configs of topics \(names.joined(separator: ", "))",
+                timeoutMilliseconds: milliseconds
+            ) { options, queue in
+                rd_kafka_DescribeConfigs(handle, &resources, resources.count, options, queue)
+            } result: { event in
+                var count = 0
+                guard let result = rd_kafka_event_DescribeConfigs_result(event),
+                    let described = rd_kafka_DescribeConfigs_result_resources(result, &count)
+                else { return .failure(KafkaError(code: .admin, reason: "describe topic configs: no result")) }
+                var configs: [String: [String: String]] = [:]
+                for index in 0..<count {
+                    guard let resource = described[index] else { continue }
+                    let name = String(cString: rd_kafka_ConfigResource_name(resource))
+                    let err = rd_kafka_ConfigResource_error(resource)
+                    if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        let detail = rd_kafka_ConfigResource_error_string(resource).map { String(cString: $0) } ?? ""
+                        let context = "cannot describe the configs of topic \(name) (\(detail))"
+                        return .failure(.rd(err, code: .admin, context: context))
+                    }
+                    var entryCount = 0
+                    var entries: [String: String] = [:]
+                    if let list = rd_kafka_ConfigResource_configs(resource, &entryCount) {
+                        for entryIndex in 0..<entryCount {
+                            guard let entry = list[entryIndex], let value = rd_kafka_ConfigEntry_value(entry) else {
+                                continue
+                            }
+                            entries[String(cString: rd_kafka_ConfigEntry_name(entry))] = String(cString: value)
+                        }
+                    }
+                    configs[name] = entries
+                }
+                return .success(configs)
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// Raises existing topics' partition counts to the given totals; returns, per topic, nil on success or the error.
+    ///
+    /// Kafka never removes partitions: a total at or below the current count fails for that topic. New partitions
+    /// change which partition a key hashes to, so records of one key written before and after may be read out of
+    /// order.
+    public func createPartitions(_ totals: [String: Int]) async throws(KafkaError) -> [String: KafkaError?] {
+        guard !totals.isEmpty else { return [:] }
+        let milliseconds = Int32(timeout.milliseconds)
+        let requested = totals.sorted { $0.key < $1.key }
+        let outcome: Result<[String: KafkaError?], KafkaError> = await client.runBlocking { handle in
+            var errorText = [CChar](repeating: 0, count: 512)
+            var newPartitions: [OpaquePointer?] = []
+            defer { for request in newPartitions { rd_kafka_NewPartitions_destroy(request) } }
+            for (topic, total) in requested {
+                guard total > 0, let request = rd_kafka_NewPartitions_new(topic, total, &errorText, errorText.count) else {
+                    let reason = "topic \(topic) partitions \(total): \(String(cBuffer: errorText))"
+                    return .failure(KafkaError(code: .admin, reason: reason))
+                }
+                newPartitions.append(request)
+            }
+            let names = requested.map(\.key).joined(separator: ", ")
+            return RDKafkaAdminRequest.run(
+                handle, operation: RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, what: "creating partitions of topics \(names)",
+                timeoutMilliseconds: milliseconds
+            ) { options, queue in
+                rd_kafka_CreatePartitions(handle, &newPartitions, newPartitions.count, options, queue)
+            } result: { event in
+                var count = 0
+                guard let result = rd_kafka_event_CreatePartitions_result(event),
+                    let topicResults = rd_kafka_CreatePartitions_result_topics(result, &count)
+                else { return .failure(KafkaError(code: .admin, reason: "create partitions: no result")) }
+                let results = RDKafkaAdminRequest.topicOutcomes(topicResults, count: count) { name in
+                    "cannot raise the partitions of topic \(name) to \(totals[name] ?? 0)"
+                }
+                return .success(results)
+            }
+        }
+        return try outcome.get()
+    }
+
     /// A group's committed offsets (next offset to read); for all its partitions when `partitions` is nil.
     public func listConsumerGroupOffsets(group: String, partitions: [KafkaTopicPartition]? = nil) async throws(KafkaError)
         -> [KafkaTopicPartitionOffset]
@@ -148,6 +230,25 @@ public final class KafkaAdmin: Sendable {
 
 /// Runs one admin request on a temporary queue and waits for its result event (on a blocking thread).
 enum RDKafkaAdminRequest {
+    /// Per topic of a result, nil on success or the error, in words made by `context` from the topic's name.
+    static func topicOutcomes(
+        _ topicResults: UnsafeMutablePointer<OpaquePointer?>, count: Int, context: (String) -> String
+    ) -> [String: KafkaError?] {
+        var results: [String: KafkaError?] = [:]
+        for index in 0..<count {
+            let topicResult = topicResults[index]
+            let name = String(cString: rd_kafka_topic_result_name(topicResult))
+            let err = rd_kafka_topic_result_error(topicResult)
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                results[name] = .some(nil)
+            } else {
+                let detail = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) } ?? ""
+                results[name] = .some(.rd(err, code: .admin, context: "\(context(name)) (\(detail))"))
+            }
+        }
+        return results
+    }
+
     static func run<Value>(
         _ handle: OpaquePointer,
         operation: rd_kafka_admin_op_t,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -6,8 +7,19 @@ import Glibc
 
 /// Loopback ports for test brokers.
 public enum FreePort {
-    /// A port the kernel just gave out for 127.0.0.1 and that is free again.
+    /// Ports this process handed out already: never give one twice, so parallel tests cannot collide.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A port the kernel just gave out for 127.0.0.1, free again, and not handed out before by this process.
     public static func pick() throws -> Int {
+        for _ in 0..<20 {
+            let port = try kernelPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw TestSupportError("no fresh loopback port after 20 attempts")
+    }
+
+    private static func kernelPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket() failed") }
         defer { close(fd) }

@@ -9,28 +9,44 @@ public final class TansuBroker: Sendable {
     public let port: Int
     private let process: ChildProcess
 
-    /// Starts a broker and waits until it accepts connections.
+    /// Starts a broker and waits until it accepts connections; a broker that exits at start (a port taken in the
+    /// meantime) is retried on another port.
     public init() async throws {
         let binary = try TansuBroker.binaryPath()
-        let port = try FreePort.pick()
-        // `timeout` bounds the broker's life even if this test process dies without stopping it.
-        let process = try ChildProcess([
-            "/usr/bin/timeout", "--signal=KILL", "900", binary, "broker",
-            "--listener-url", "tcp://127.0.0.1:\(port)",
-            "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
-            "--storage-engine", "memory://tansu/",
-        ])
-        self.process = process
-        self.port = port
-        self.bootstrapServers = "127.0.0.1:\(port)"
-        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-        while !FreePort.accepts(port: port) {
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                stop()
-                throw TestSupportError("Tansu (\(binary)) did not start listening on 127.0.0.1:\(port)")
+        var failures: [String] = []
+        for _ in 0..<3 {
+            let port = try FreePort.pick()
+            let log = NSTemporaryDirectory() + "tansu-\(port)-\(UInt32.random(in: 0...UInt32.max)).log"
+            // `timeout` bounds the broker's life even if this test process dies without stopping it.
+            let process = try ChildProcess(
+                [
+                    "/usr/bin/timeout", "--signal=KILL", "900", binary, "broker",
+                    "--listener-url", "tcp://127.0.0.1:\(port)",
+                    "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
+                    "--storage-engine", "memory://tansu/",
+                ],
+                standardError: log)
+            let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+            var listening = false
+            while process.isRunning, ContinuousClock.now < deadline {
+                if FreePort.accepts(port: port) {
+                    listening = true
+                    break
+                }
+                // The broker's readiness is not an event to await; poll its port.
+                try await Task.sleep(for: .milliseconds(20))
             }
-            try await Task.sleep(for: .milliseconds(20))
+            if listening {
+                self.process = process
+                self.port = port
+                self.bootstrapServers = "127.0.0.1:\(port)"
+                return
+            }
+            if process.isRunning { process.terminate() }
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            failures.append("port \(port): \(output.suffix(300))")
         }
+        throw TestSupportError("Tansu (\(binary)) did not start listening: \(failures.joined(separator: "; "))")
     }
 
     deinit {

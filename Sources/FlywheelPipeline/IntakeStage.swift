@@ -1,0 +1,78 @@
+import FlywheelEvents
+import FlywheelKafka
+import Logging
+import Metrics
+
+/// The first live stage: turns consumed Kafka messages into validated events and sends every record that cannot
+/// be processed to the dead-letter topic, unchanged, with the reason.
+///
+/// Nothing is dropped: a batch's offsets may be stored only after `process` returned, that is after its dead
+/// letters were acknowledged by the broker.
+public struct IntakeStage: Sendable {
+    /// An event with where it was read, for triggers' `cause` and for offsets.
+    public struct Event: Sendable {
+        public var event: CloudEvent
+        public var key: String?
+        public var source: SourceCoordinates
+    }
+
+    public let intake: EventIntake
+    public let deadLetterTopic: String
+    private let producer: KafkaProducer
+    private let logger: Logger
+    private let knownTypes: Set<String>
+
+    public init(intake: EventIntake, deadLetterTopic: String, producer: KafkaProducer, logger: Logger) {
+        self.intake = intake
+        self.deadLetterTopic = deadLetterTopic
+        self.producer = producer
+        self.logger = logger
+        self.knownTypes = Set(intake.schemas.types)
+    }
+
+    /// The batch's events, in order; its dead letters are delivered before this returns.
+    public func process(_ messages: [KafkaConsumerMessage]) async throws(KafkaError) -> [Event] {
+        var events: [Event] = []
+        events.reserveCapacity(messages.count)
+        var deadLetters: [KafkaProducerMessage] = []
+        for message in messages {
+            let source = SourceCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
+            let record = CloudEventRecord(
+                key: message.key, value: message.value,
+                headers: message.headers.map { CloudEventRecord.Header(name: $0.key, value: $0.value) })
+            switch intake.process(record, source: source) {
+            case .events(let intakeEvents):
+                for intakeEvent in intakeEvents {
+                    Counter(
+                        label: PipelineMetrics.eventsIn,
+                        dimensions: [("topic", message.topic), ("type", metricType(intakeEvent.event.type))]
+                    ).increment()
+                    events.append(Event(event: intakeEvent.event, key: intakeEvent.key, source: source))
+                }
+            case .deadLetter(let letter, let error):
+                Counter(label: PipelineMetrics.deadLettered, dimensions: [("topic", message.topic), ("reason", error.reason.name)])
+                    .increment()
+                logger.warning(
+                    "Record sent to the dead-letter topic",
+                    metadata: [
+                        PipelineLogKey.source: "\(source)", PipelineLogKey.reason: "\(error.reason)",
+                        PipelineLogKey.field: "\(error.field ?? "-")", PipelineLogKey.detail: "\(error.detail.prefix(300))",
+                        PipelineLogKey.deadLetterTopic: "\(deadLetterTopic)",
+                    ])
+                deadLetters.append(
+                    KafkaProducerMessage(
+                        topic: deadLetterTopic, key: letter.key, value: letter.value,
+                        headers: letter.headers.map { KafkaHeader(key: $0.name, value: $0.value) }))
+            }
+        }
+        if !deadLetters.isEmpty {
+            try await producer.send(deadLetters)
+        }
+        return events
+    }
+
+    /// Metric labels stay bounded: a type without a schema is counted as `other`.
+    private func metricType(_ type: String) -> String {
+        knownTypes.contains(type) ? type : "other"
+    }
+}
