@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlywheelKafkaTests",
-            dependencies: ["FlywheelKafka", "FlywheelTestSupport"],
+            dependencies: ["FlywheelKafka", "FlywheelTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings
         ),
