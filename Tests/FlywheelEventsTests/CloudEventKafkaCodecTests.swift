@@ -107,20 +107,7 @@ struct CloudEventKafkaCodecPropertyTests {
             extensions[name] = text(0...20)
         }
         let millis = Int64.random(in: 0...4_000_000_000_000, using: &rng)
-        let seconds = millis / 1000
-        let days = seconds / 86_400
-        // A valid RFC 3339 time from epoch milliseconds (civil-from-days).
-        let z = days + 719_468
-        let era = z / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let time = "\(year)-\(two(month))-\(two(day))T\(two(seconds % 86_400 / 3600)):\(two(seconds % 3600 / 60)):\(two(seconds % 60))Z"
+        let time = RFC3339.string(milliseconds: millis)
         return CloudEvent(
             id: "id-" + text(1...16), source: "src:" + text(1...16), type: "t." + text(1...10),
             subject: maybe(text(1...16)), time: maybe(time), dataschema: maybe("https://flywheel.dev/schemas/x/v1.json"),
@@ -141,6 +128,7 @@ struct CloudEventKafkaCodecPropertyTests {
                 #expect(decoded == event, "seed \(seed): \(event)")
                 #expect(decoded.timeMilliseconds == event.timeMilliseconds)
             }
+            if let time = event.time { #expect(RFC3339.string(milliseconds: RFC3339.milliseconds(time)!) == time) }
         }
     }
 }

@@ -1,6 +1,6 @@
 extension RFC3339 {
     /// `milliseconds` since the Unix epoch as UTC with three fraction digits: `2026-11-22T10:00:00.250Z`.
-    static func string(milliseconds: Int64) -> String {
+    public static func string(milliseconds: Int64) -> String {
         let millisecond = Int(((milliseconds % 1000) + 1000) % 1000)
         let seconds = (milliseconds - Int64(millisecond)) / 1000
         let secondOfDay = Int(((seconds % 86_400) + 86_400) % 86_400)
