@@ -34,13 +34,19 @@ struct IngestCommand: AsyncParsableCommand {
     var schemas = "topics/schemas"
 
     @Option(help: "The largest record value accepted, in bytes.")
-    var maxRecordBytes = 1 << 20
+    var maxRecordBytes = 800_000
 
     @Option(help: "Stop after this many input messages.")
     var maxMessages: Int?
 
     @Option(help: "Seconds without heartbeat after which the group drops this member.")
     var sessionTimeout = 45
+
+    func validate() throws {
+        guard (1...IntakeStage.maxDeadLetterValueBytes).contains(maxRecordBytes) else {
+            throw ValidationError("--max-record-bytes must be from 1 to \(IntakeStage.maxDeadLetterValueBytes)")
+        }
+    }
 
     func run() async throws {
         FlywheelLogging.bootstrap(level: connection.logLevel)

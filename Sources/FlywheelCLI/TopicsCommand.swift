@@ -22,8 +22,8 @@ struct TopicsCommand: AsyncParsableCommand {
         var replicationFactorOverride: Int?
 
         func validate() throws {
-            if let replicationFactorOverride, replicationFactorOverride < 1 {
-                throw ValidationError("--replication-factor-override must be at least 1")
+            if let replicationFactorOverride, !(1...Int(Int16.max)).contains(replicationFactorOverride) {
+                throw ValidationError("--replication-factor-override must be from 1 to \(Int16.max)")
             }
         }
     }

@@ -16,6 +16,10 @@ public struct IntakeStage: Sendable {
         public var source: SourceCoordinates
     }
 
+    /// The largest record value `flywheel ingest` accepts: below librdkafka's default `message.max.bytes`
+    /// (1,000,000) with room for the dead-letter headers, so that a refused record can always be forwarded whole.
+    public static let maxDeadLetterValueBytes = 900_000
+
     public let intake: EventIntake
     public let deadLetterTopic: String
     private let producer: KafkaProducer

@@ -96,6 +96,17 @@ enum MLflowRegistry {
 
     /// `event_timestamp`, milliseconds since the Unix epoch, as a number or a string of digits.
     static func timestamp(_ payload: PayloadObject) throws(CloudEventDecodingError) -> Int64 {
+        let milliseconds = try rawTimestamp(payload)
+        // The last millisecond of year 9999: anything later (say, microseconds sent by mistake) is no RFC 3339 time.
+        guard milliseconds <= 253_402_300_799_999 else {
+            throw CloudEventDecodingError(
+                reason: .invalidAttribute, field: "/event_timestamp",
+                detail: "event_timestamp \(milliseconds) is after year 9999; expected milliseconds since the Unix epoch")
+        }
+        return milliseconds
+    }
+
+    private static func rawTimestamp(_ payload: PayloadObject) throws(CloudEventDecodingError) -> Int64 {
         if case .string(let text) = payload.value("event_timestamp"), let milliseconds = Int64(text), milliseconds >= 0 {
             return milliseconds
         }

@@ -38,9 +38,9 @@ public struct CloudEvent: Sendable, Hashable {
         "id", "source", "specversion", "type", "subject", "time", "datacontenttype", "dataschema",
     ]
 
-    /// An extension name per the spec: 1 to 20 lower-case letters and digits.
+    /// An extension name per the spec: lower-case letters and digits (it SHOULD NOT exceed 20, which is not enforced).
     static func isValidExtensionName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 20
+        !name.isEmpty
             && name.utf8.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
     }
 }

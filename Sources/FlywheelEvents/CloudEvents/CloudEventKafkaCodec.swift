@@ -128,7 +128,7 @@ public struct CloudEventKafkaCodec: Sendable {
         for name in attributes.keys where !CloudEvent.isValidExtensionName(name) {
             throw CloudEventDecodingError(
                 reason: .invalidAttribute, field: prefix + name,
-                detail: "extension attribute names are 1 to 20 lower-case letters or digits")
+                detail: "extension attribute names are lower-case letters or digits")
         }
         return CloudEvent(
             id: id, source: source, type: type, subject: subject, time: time, datacontenttype: datacontenttype,

@@ -18,6 +18,9 @@ public enum RFC3339 {
             bytes[16] == UInt8(ascii: ":"), let second = digits(17, 2),
             (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
+        let isLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthLength = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard day <= monthLength else { return nil }
         var index = 19
         var millis = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
@@ -38,7 +41,7 @@ public enum RFC3339 {
             index += 1
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard let offsetHour = digits(index + 1, 2), bytes.count > index + 3, bytes[index + 3] == UInt8(ascii: ":"),
-                let offsetMinute = digits(index + 4, 2)
+                let offsetMinute = digits(index + 4, 2), offsetHour <= 23, offsetMinute <= 59
             else { return nil }
             offsetMinutes = (offsetHour * 60 + offsetMinute) * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
             index += 6

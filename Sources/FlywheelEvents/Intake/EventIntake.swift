@@ -19,10 +19,13 @@ public struct EventIntake: Sendable {
 
     public var codec: CloudEventKafkaCodec
     public var schemas: EventSchemas
+    /// The largest dead letter to produce; above it the original value (then headers) are left out.
+    public var maxDeadLetterBytes: Int
 
-    public init(codec: CloudEventKafkaCodec = CloudEventKafkaCodec(), schemas: EventSchemas) {
+    public init(codec: CloudEventKafkaCodec = CloudEventKafkaCodec(), schemas: EventSchemas, maxDeadLetterBytes: Int = 900_000) {
         self.codec = codec
         self.schemas = schemas
+        self.maxDeadLetterBytes = maxDeadLetterBytes
     }
 
     public func process(_ record: CloudEventRecord, source: SourceCoordinates) -> Outcome {
@@ -31,7 +34,7 @@ public struct EventIntake: Sendable {
             for event in events { try schemas.validate(event.event) }
             return .events(events)
         } catch {
-            return .deadLetter(DeadLetter.record(for: record, error: error, source: source), error)
+            return .deadLetter(DeadLetter.record(for: record, error: error, source: source, maxBytes: maxDeadLetterBytes), error)
         }
     }
 

@@ -59,7 +59,7 @@ private struct Reader {
         try enter()
         position += 1
         var object = JSONObject()
-        var seen = Set<String>()
+        var seen = Set<CodePointKey>()
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             position += 1
@@ -71,7 +71,7 @@ private struct Reader {
             guard peek(UInt8(ascii: "\"")) else { throw error(.syntax, "expected a member name in double quotes") }
             let keyStart = position
             let key = try string()
-            if !seen.insert(key).inserted {
+            if !seen.insert(CodePointKey(text: key)).inserted {
                 path.append(key)
                 throw error(.duplicateKey, "duplicate key \"\(key)\"", at: keyStart)
             }
@@ -313,5 +313,16 @@ private struct Reader {
             index += length
         }
         return nil
+    }
+}
+
+/// A member name compared by code points, as JSON compares names (String's own equality is canonical equivalence).
+private struct CodePointKey: Hashable {
+    let text: String
+
+    static func == (lhs: CodePointKey, rhs: CodePointKey) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        for byte in text.utf8 { hasher.combine(byte) }
     }
 }

@@ -1,4 +1,7 @@
 /// A JSON value as Flywheel's strict parser reads it: objects keep their member order and have unique keys.
+///
+/// Equality is JSON's: strings compare by code points (not by Unicode canonical equivalence, as `String` does), and
+/// objects compare regardless of member order.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -6,6 +9,29 @@ public enum JSONValue: Sendable, Hashable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let left), .bool(let right)): left == right
+        case (.number(let left), .number(let right)): left == right
+        case (.string(let left), .string(let right)): left.utf8.elementsEqual(right.utf8)
+        case (.array(let left), .array(let right)): left == right
+        case (.object(let left), .object(let right)): left == right
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let flag): hasher.combine(1); hasher.combine(flag)
+        case .number(let number): hasher.combine(2); hasher.combine(number)
+        case .string(let text): hasher.combine(3); JSONObject.combineBytes(of: text, into: &hasher)
+        case .array(let elements): hasher.combine(4); hasher.combine(elements)
+        case .object(let object): hasher.combine(5); hasher.combine(object)
+        }
+    }
 
     /// The value at a dotted path (`data.metrics.auc`); array elements are not addressed by paths.
     public subscript(path path: some StringProtocol) -> JSONValue? {
@@ -69,9 +95,9 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     public subscript(key: String) -> JSONValue? {
-        get { members.first(where: { $0.key == key })?.value }
+        get { members.first(where: { $0.key.utf8.elementsEqual(key.utf8) })?.value }
         set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
+            if let index = members.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) }) {
                 if let newValue { members[index].value = newValue } else { members.remove(at: index) }
             } else if let newValue {
                 members.append(Member(key: key, value: newValue))
@@ -83,6 +109,29 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     public var count: Int { members.count }
 
     public func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
+
+    /// Same members, in any order; keys compare by code points.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.count == rhs.count && lhs.members.allSatisfy { member in rhs[member.key] == member.value }
+    }
+
+    /// Independent of member order, like `==`.
+    public func hash(into hasher: inout Hasher) {
+        var combined = 0
+        for member in members {
+            var memberHasher = Hasher()
+            JSONObject.combineBytes(of: member.key, into: &memberHasher)
+            memberHasher.combine(member.value)
+            combined = combined &+ memberHasher.finalize()
+        }
+        hasher.combine(members.count)
+        hasher.combine(combined)
+    }
+
+    static func combineBytes(of text: String, into hasher: inout Hasher) {
+        for byte in text.utf8 { hasher.combine(byte) }
+        hasher.combine(0xFF as UInt8)  // a byte UTF-8 never contains ends the string
+    }
 
     /// Appends without checking for an existing key; the parser checks duplicates itself.
     mutating func appendUnchecked(_ key: String, _ value: JSONValue) {

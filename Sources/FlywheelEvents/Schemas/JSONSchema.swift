@@ -85,8 +85,10 @@ public final class JSONSchema: Sendable {
             CompileError(pointer: JSONPointer.make(pointer + [key]), message: message)
         }
         func integer(_ key: String, _ value: JSONValue) throws(CompileError) -> Int {
-            guard let number = value.numberValue, number >= 0, number == number.rounded() else { throw fail(key, "must be a non-negative integer") }
-            return Int(number)
+            guard let number = value.numberValue, number >= 0, let integer = Int(exactly: number) else {
+                throw fail(key, "must be a non-negative integer")
+            }
+            return integer
         }
         func number(_ key: String, _ value: JSONValue) throws(CompileError) -> Double {
             guard let number = value.numberValue else { throw fail(key, "must be a number") }
@@ -145,7 +147,10 @@ public final class JSONSchema: Sendable {
             case "pattern":
                 guard let source = value.stringValue else { throw fail(key, "must be a string") }
                 do {
-                    rules.pattern = (source, try Regex(source))
+                    // ECMA-262 semantics as JSON Schema wants them: code points, and \d \w \s ASCII-only.
+                    let regex = try Regex(source).matchingSemantics(.unicodeScalar).asciiOnlyDigits()
+                        .asciiOnlyWordCharacters().asciiOnlyWhitespace()
+                    rules.pattern = (source, regex)
                 } catch {
                     throw fail(key, "invalid regular expression \(source)")
                 }
@@ -228,7 +233,7 @@ public final class JSONSchema: Sendable {
                 if let propertyNames = rules.propertyNames, !conforms(.string(member.key), to: propertyNames, pointer: pointer) {
                     violations.append(Violation(pointer: JSONPointer.make(pointer + [member.key]), message: "property name \(member.key) is not allowed"))
                 }
-                if let property = rules.properties.first(where: { $0.0 == member.key }) {
+                if let property = rules.properties.first(where: { $0.0.utf8.elementsEqual(member.key.utf8) }) {
                     check(member.value, against: property.1, pointer: pointer + [member.key], into: &violations)
                 } else if let additional = rules.additionalProperties {
                     if case .always(false) = additional {

@@ -68,6 +68,16 @@ struct MLflowRegistryAdapterTests {
         #expect(RFC3339.milliseconds(time) == milliseconds)
     }
 
+    @Test("a timestamp past year 9999 (microseconds sent by mistake) is refused, naming the field")
+    func timestampTooLarge() {
+        let error = adaptationError(#"""
+            {"event": "MODEL_VERSION_CREATED", "event_timestamp": 1795341600250000, "model_name": "churn-model",
+             "version": "8", "source": "s3://models/churn/8"}
+            """#)
+        #expect(error?.field == "/event_timestamp")
+        #expect(error?.reason == .invalidAttribute)
+    }
+
     @Test("a version without source or storage_location cannot be adapted")
     func missingSource() {
         let payload = AdapterFixtures.mlflowVersionCreated.replacing(#""source":"#, with: #""notes":"#)
