@@ -17,27 +17,15 @@ struct ConsumeCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .customLong("topic"), help: "A topic to read; repeat for more.")
-    var topics: [String]
-
-    @Option(help: "The consumer group id.")
-    var group: String
-
-    @Option(help: "Stop after this many messages.")
-    var maxMessages: Int?
-
-    @Option(help: "Seconds without heartbeat after which the group drops this member.")
-    var sessionTimeout = 45
+    @OptionGroup var consumerGroup: ConsumerGroupOptions
 
     func run() async throws {
         FlywheelLogging.bootstrap(level: connection.logLevel)
         let logger = Logger(label: "flywheel.consume")
         let consumer = try await KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(
-                client: try connection.clientConfiguration(clientID: "flywheel-consume"), groupID: group, topics: topics,
-                sessionTimeout: .seconds(sessionTimeout)),
+            configuration: consumerGroup.consumerConfiguration(client: try connection.clientConfiguration(clientID: "flywheel-consume")),
             logger: logger)
-        let printer = MessagePrinter(consumer: consumer, maxMessages: maxMessages)
+        let printer = MessagePrinter(consumer: consumer, maxMessages: consumerGroup.maxMessages)
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: printer, successTerminationBehavior: .gracefullyShutdownGroup)],

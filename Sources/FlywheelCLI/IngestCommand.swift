@@ -21,11 +21,7 @@ struct IngestCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .customLong("topic"), help: "An input topic; repeat for more.")
-    var topics: [String]
-
-    @Option(help: "The consumer group id.")
-    var group: String
+    @OptionGroup var consumerGroup: ConsumerGroupOptions
 
     @Option(help: "Where records that cannot be processed go.")
     var deadLetterTopic = "flywheel.deadletter"
@@ -35,12 +31,6 @@ struct IngestCommand: AsyncParsableCommand {
 
     @Option(help: "The largest record value accepted, in bytes.")
     var maxRecordBytes = 800_000
-
-    @Option(help: "Stop after this many input messages.")
-    var maxMessages: Int?
-
-    @Option(help: "Seconds without heartbeat after which the group drops this member.")
-    var sessionTimeout = 45
 
     func validate() throws {
         guard (1...IntakeStage.maxDeadLetterValueBytes).contains(maxRecordBytes) else {
@@ -60,13 +50,12 @@ struct IngestCommand: AsyncParsableCommand {
         let client = try connection.clientConfiguration(clientID: "flywheel-ingest")
         let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         let consumer = try await KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(
-                client: client, groupID: group, topics: topics, sessionTimeout: .seconds(sessionTimeout)),
+            configuration: consumerGroup.consumerConfiguration(client: client),
             logger: logger)
         let stage = IntakeStage(
             intake: EventIntake(codec: CloudEventKafkaCodec(limits: JSONLimits(maxBytes: maxRecordBytes)), schemas: registry),
             deadLetterTopic: deadLetterTopic, producer: producer, logger: logger)
-        let ingest = IngestService(consumer: consumer, stage: stage, maxMessages: maxMessages)
+        let ingest = IngestService(consumer: consumer, stage: stage, maxMessages: consumerGroup.maxMessages)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: producer), .init(service: ingest, successTerminationBehavior: .gracefullyShutdownGroup)],
