@@ -48,6 +48,8 @@ let package = Package(
         ),
         // The engine's events: JSON, CloudEvents and their Kafka binding; no Kafka client, HTTP or CLI.
         .target(name: "FlywheelEvents"),
+        // The rule engine; like FlywheelEvents it knows nothing of Kafka, HTTP or the CLI.
+        .target(name: "FlywheelRules", dependencies: ["FlywheelEvents"]),
         // The live stages between Kafka and the engine: intake with dead-lettering, and (later) rules and triggers.
         .target(
             name: "FlywheelPipeline",
@@ -62,7 +64,7 @@ let package = Package(
         // Topics as code: topics/*.yaml specifications, compared with and applied to a cluster.
         .target(
             name: "FlywheelTopics",
-            dependencies: ["FlywheelKafka", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FlywheelKafka", "FlywheelEvents", .product(name: "Yams", package: "Yams")],
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings
         ),
@@ -105,6 +107,10 @@ let package = Package(
         .testTarget(
             name: "FlywheelEventsTests",
             dependencies: ["FlywheelEvents"]
+        ),
+        .testTarget(
+            name: "FlywheelRulesTests",
+            dependencies: ["FlywheelRules", "FlywheelEvents"]
         ),
         .testTarget(
             name: "FlywheelTopicsTests",

@@ -1,21 +1,14 @@
+import FlywheelEvents
+
 extension Duration {
     /// The units of a retention such as `7d`, largest first (`w` is read but never written).
     private static let retentionUnits: [(suffix: String, milliseconds: Int64)] = [
         ("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1),
     ]
 
-    /// Parses `<positive integer><ms|s|m|h|d|w>` (`7d`, `12h`, `500ms`); nil for anything else or an overflow.
+    /// Parses a retention such as `7d`, `12h` or `1d12h` (see `DurationText`); nil for anything else.
     init?(retentionText text: String) {
-        guard
-            let unit = Duration.retentionUnits.filter({ text.hasSuffix($0.suffix) })
-                .max(by: { $0.suffix.count < $1.suffix.count })
-        else { return nil }
-        let digits = text.dropLast(unit.suffix.count)
-        guard let first = digits.first, first != "0", digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-            let count = Int64(digits)
-        else { return nil }
-        let (milliseconds, overflow) = count.multipliedReportingOverflow(by: unit.milliseconds)
-        guard !overflow else { return nil }
+        guard let milliseconds = DurationText.milliseconds(text) else { return nil }
         self = .milliseconds(milliseconds)
     }
 
