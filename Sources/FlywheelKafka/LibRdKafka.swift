@@ -12,7 +12,8 @@ public enum LibRdKafka {
     public static var versionNumber: Int { Int(rd_kafka_version()) }
 
     /// The features compiled in (`builtin.features`): ssl, sasl_plain, sasl_scram, zstd, lz4, snappy, ...
-    public static var builtinFeatures: Set<String> {
+    /// Read once: the loaded library does not change while the process runs, and every new client checks it.
+    public static let builtinFeatures: Set<String> = {
         guard let conf = rd_kafka_conf_new() else { return [] }
         defer { rd_kafka_conf_destroy(conf) }
         var size = 0
@@ -21,7 +22,7 @@ public enum LibRdKafka {
         guard rd_kafka_conf_get(conf, "builtin.features", &buffer, &size) == RD_KAFKA_CONF_OK else { return [] }
         let text = String(cBuffer: buffer)
         return Set(text.split(separator: ",").map(String.init))
-    }
+    }()
 
     /// Features Flywheel's configuration offers and so requires: TLS, SASL PLAIN and SCRAM, and the codecs.
     public static let requiredFeatures: Set<String> = ["ssl", "sasl_plain", "sasl_scram", "zstd", "lz4", "snappy"]

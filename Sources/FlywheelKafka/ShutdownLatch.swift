@@ -19,8 +19,6 @@ final class Latch: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    var isOpen: Bool { state.withLock { $0.isOpen } }
-
     func wait() async {
         await withCheckedContinuation { continuation in
             let opened = state.withLock { state in

@@ -25,6 +25,7 @@ public struct IntakeStage: Sendable {
     private let producer: KafkaProducer
     private let logger: Logger
     private let knownTypes: Set<String>
+    private let counters = PipelineCounters()
 
     public init(intake: EventIntake, deadLetterTopic: String, producer: KafkaProducer, logger: Logger) {
         self.intake = intake
@@ -47,15 +48,12 @@ public struct IntakeStage: Sendable {
             switch intake.process(record, source: source) {
             case .events(let intakeEvents):
                 for intakeEvent in intakeEvents {
-                    Counter(
-                        label: PipelineMetrics.eventsIn,
-                        dimensions: [("topic", message.topic), ("type", metricType(intakeEvent.event.type))]
-                    ).increment()
+                    counters.counter(PipelineMetrics.eventsIn, ("topic", message.topic), ("type", metricType(intakeEvent.event.type)))
+                        .increment()
                     events.append(Event(event: intakeEvent.event, key: intakeEvent.key, source: source))
                 }
             case .deadLetter(let letter, let error):
-                Counter(label: PipelineMetrics.deadLettered, dimensions: [("topic", message.topic), ("reason", error.reason.name)])
-                    .increment()
+                counters.counter(PipelineMetrics.deadLettered, ("topic", message.topic), ("reason", error.reason.name)).increment()
                 logger.warning(
                     "Record sent to the dead-letter topic",
                     metadata: [
