@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "flywheel-benchmark", targets: ["FlywheelBenchmark"]),
         .library(name: "FlywheelKafka", targets: ["FlywheelKafka"]),
         .library(name: "FlywheelEvents", targets: ["FlywheelEvents"]),
+        .library(name: "FlywheelRules", targets: ["FlywheelRules"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -49,7 +51,14 @@ let package = Package(
         // The engine's events: JSON, CloudEvents and their Kafka binding; no Kafka client, HTTP or CLI.
         .target(name: "FlywheelEvents"),
         // The rule engine; like FlywheelEvents it knows nothing of Kafka, HTTP or the CLI.
-        .target(name: "FlywheelRules", dependencies: ["FlywheelEvents"]),
+        .target(
+            name: "FlywheelRules",
+            dependencies: [
+                "FlywheelEvents",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The live stages between Kafka and the engine: intake with dead-lettering, and (later) rules and triggers.
         .target(
             name: "FlywheelPipeline",
@@ -75,6 +84,7 @@ let package = Package(
                 "FlywheelTopics",
                 "FlywheelEvents",
                 "FlywheelPipeline",
+                "FlywheelRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -139,7 +139,7 @@ struct TopicsCommand: AsyncParsableCommand {
     }
 
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        writeToStandardError("error: \(message)")
     }
 
     /// A topic to create: its name, partitions, replication factor and configs.

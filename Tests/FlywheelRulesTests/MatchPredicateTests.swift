@@ -7,7 +7,7 @@ struct MatchPredicateTests {
     let context = CloudEvent(
         id: "e1", source: "s3://lake", type: "data.arrived", subject: "sales-eu",
         data: try! JSONParser.parse(#"{"dataset":"sales-eu","rows":1200,"paths":["training/a.py","docs/x.md"],"note":null}"#)
-    ).expressionContext
+    )
 
     func holds(_ path: String, _ op: MatchPredicate.Operator, _ operand: String) throws -> Bool {
         MatchPredicate(path: path.split(separator: ".").map(String.init), op: op, operand: try JSONParser.parse(operand))

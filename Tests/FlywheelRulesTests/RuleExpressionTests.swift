@@ -9,7 +9,7 @@ struct RuleExpressionTests {
         data: try! JSONParser.parse(#"{"model":"churn-model","metrics":{"auc":0.91,"loss":0.2},"baseline":{"auc":0.88},"rows":0}"#))
 
     func evaluate(_ text: String) throws -> RuleValue {
-        try RuleExpressionParser.parse(text).evaluate(in: event.expressionContext)
+        try RuleExpressionParser.parse(text).evaluate(on: event)
     }
 
     @Test("the issue's example and the operators evaluate as written", arguments: [

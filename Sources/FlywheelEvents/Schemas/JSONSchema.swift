@@ -56,9 +56,12 @@ public final class JSONSchema: Sendable {
     private let root: Node
     /// The schema's `$id`, if it has one.
     public let id: String?
+    /// The schema as it was given.
+    public let document: JSONValue
 
     public init(_ schema: JSONValue) throws(CompileError) {
         root = try JSONSchema.compile(schema, pointer: [])
+        document = schema
         id = schema[path: "$id"]?.stringValue
     }
 

@@ -12,39 +12,34 @@ public enum RuleValue: Sendable, Hashable {
 }
 
 extension RuleExpression {
-    /// Evaluates against `context`, a JSON object of the event (its attributes and `data`). Never traps: a missing
-    /// field, a type mismatch or a division by zero give `missing`, and a comparison with `missing` is false
-    /// (except `!=`, which is true), as a rule's `match` treats missing fields.
-    public func evaluate(in context: JSONValue) -> RuleValue {
+    /// Evaluates against `event` (paths as `CloudEvent.value(at:)` reads them). Never traps: a missing field, a type
+    /// mismatch or a division by zero give `missing`, and a comparison with `missing` is false (except `!=`, which is
+    /// true), as a rule's `match` treats missing fields.
+    public func evaluate(on event: CloudEvent) -> RuleValue {
         switch self {
         case .number(let value): return .number(value)
         case .string(let value): return .string(value)
         case .bool(let value): return .bool(value)
         case .path(let components):
-            var current = context
-            for component in components {
-                guard case .object(let object) = current, let next = object[component] else { return .missing }
-                current = next
-            }
-            switch current {
+            switch event.value(at: components) {
             case .number(let value): return .number(value)
             case .string(let value): return .string(value)
             case .bool(let value): return .bool(value)
             default: return .missing
             }
         case .not(let operand):
-            return .bool(!operand.evaluate(in: context).isTrue)
+            return .bool(!operand.evaluate(on: event).isTrue)
         case .negate(let operand):
-            guard case .number(let value) = operand.evaluate(in: context) else { return .missing }
+            guard case .number(let value) = operand.evaluate(on: event) else { return .missing }
             return .number(-value)
         case .binary(let op, let left, let right):
-            if op == .and { return .bool(left.evaluate(in: context).isTrue && right.evaluate(in: context).isTrue) }
-            if op == .or { return .bool(left.evaluate(in: context).isTrue || right.evaluate(in: context).isTrue) }
-            return RuleExpression.apply(op, left.evaluate(in: context), right.evaluate(in: context))
+            if op == .and { return .bool(left.evaluate(on: event).isTrue && right.evaluate(on: event).isTrue) }
+            if op == .or { return .bool(left.evaluate(on: event).isTrue || right.evaluate(on: event).isTrue) }
+            return RuleExpression.apply(op, left.evaluate(on: event), right.evaluate(on: event))
         case .call(let function, let arguments):
             var numbers: [Double] = []
             for argument in arguments {
-                guard case .number(let value) = argument.evaluate(in: context) else { return .missing }
+                guard case .number(let value) = argument.evaluate(on: event) else { return .missing }
                 numbers.append(value)
             }
             switch function {

@@ -42,3 +42,16 @@ public struct RuleFunction: Hashable, Sendable, CustomStringConvertible {
     static let all: [String: RuleFunction] = ["abs": .abs, "min": .min, "max": .max]
     public var description: String { name }
 }
+
+extension RuleExpression {
+    /// The field paths the expression reads, in order of appearance.
+    public var paths: [[String]] {
+        switch self {
+        case .number, .string, .bool: []
+        case .path(let path): [path]
+        case .not(let operand), .negate(let operand): operand.paths
+        case .binary(_, let left, let right): left.paths + right.paths
+        case .call(_, let arguments): arguments.flatMap(\.paths)
+        }
+    }
+}

@@ -38,17 +38,9 @@ public struct MatchPredicate: Sendable, Hashable {
         self.operand = operand
     }
 
-    /// Whether the predicate holds for the event context (see `CloudEvent.expressionContext`).
-    public func matches(_ context: JSONValue) -> Bool {
-        var current: JSONValue? = context
-        for component in path {
-            guard case .object(let object) = current else {
-                current = nil
-                break
-            }
-            current = object[component]
-        }
-        guard let value = current, value != .null else {
+    /// Whether the predicate holds for `event` (paths as `CloudEvent.value(at:)` reads them).
+    public func matches(_ event: CloudEvent) -> Bool {
+        guard let value = event.value(at: path), value != .null else {
             return op == .ne || op == .nin || (op == .exists && operand == .bool(false))
         }
         if op == .exists { return operand == .bool(true) }

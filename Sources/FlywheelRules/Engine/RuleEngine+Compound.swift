@@ -1,0 +1,70 @@
+import FlywheelEvents
+
+extension RuleEngine {
+    /// At most this many events are kept per member of an `all` or `sequence` without a window.
+    static let unwindowedMemberLimit = 100
+
+    /// `all` and `sequence`: record the event for its member, then fire if every member has an event for the key in
+    /// (t−D, t] since the last firing (for `sequence`, in member order by time).
+    mutating func evaluateMembers(
+        rule index: Int, member: Int, count: Int, ordered: Bool, within: Int64?, key: String, input: RuleInput,
+        into firings: inout [RuleFiring]
+    ) {
+        let rule = ruleSet.rules[index]
+        var state = states[index][key] ?? KeyState(body: .members(Array(repeating: [], count: count)))
+        guard case .members(var members) = state.body else { return }
+        state.body = .none
+        let entry = KeyState.Entry(time: input.time, sequence: sequence, value: 0, cause: storedCause(input))
+        members[member].insertOrdered(entry)
+        if let within {
+            let horizon = pruneHorizon(window: within)
+            for position in members.indices where members[position].first.map({ $0.time <= horizon }) == true {
+                members[position].removeFirst(members[position].firstIndex(after: horizon))
+            }
+        } else if members[member].count > RuleEngine.unwindowedMemberLimit {
+            members[member].removeFirst()
+        }
+
+        let time = input.time
+        let lowest = within.map { time &- $0 } ?? .min
+        var chosen: [KeyState.Entry] = []
+        for position in members.indices {
+            let list = members[position]
+            let end = list.firstIndex(after: time)
+            let start = list.firstIndex(after: lowest)
+            guard start < end else { break }
+            if ordered {
+                // The earliest event after the previous member's keeps the most room for the members after it.
+                guard let next = list[start..<end].first(where: { candidate in chosen.last.map { $0.precedes(candidate) } ?? true }) else { break }
+                chosen.append(next)
+            } else {
+                chosen.append(list[end - 1])
+            }
+        }
+        if chosen.count == count {
+            if coolingDown(rule, state, at: time) {
+                statistics.suppressed += 1
+            } else {
+                var values = JSONObject()
+                values["members"] = .number(Double(count))
+                if let within { values["within"] = .string(DurationText.format(milliseconds: within)) }
+                values["events"] = .array(chosen.map { .string($0.cause.id) })
+                let causes = chosen.sorted { $0.precedes($1) }.map(\.cause)
+                let listed = chosen.map { "\($0.cause.id) (\(symbols.name($0.cause.type)))" }.joined(separator: ", ")
+                let window = within.map { " within \(DurationText.format(milliseconds: $0))" } ?? " since the last firing"
+                let explanation = ordered
+                    ? "all \(count) members of the sequence arrived in order for key \(key)\(window): \(listed)"
+                    : "all \(count) members arrived for key \(key)\(window): \(listed)"
+                firings.append(
+                    fire(
+                        rule: index, key: key, state: &state, time: time, value: .number(Double(count)), values: values,
+                        causes: causes, omitted: 0, event: .event(input.event), explanation: explanation))
+                for position in members.indices {
+                    members[position].removeFirst(members[position].firstIndex(after: time))
+                }
+            }
+        }
+        state.body = .members(members)
+        states[index][key] = state
+    }
+}

@@ -1,0 +1,50 @@
+import FlywheelEvents
+
+extension RuleEngine {
+    /// Where a firing's `{{ event.PATH }}` placeholders read from.
+    enum TemplateEvent {
+        case event(CloudEvent)
+        /// An absence: the values kept from the key's last accepted event.
+        case stored(([String]) -> JSONValue?)
+    }
+
+    /// Records the firing in the key's state and builds the trigger.
+    mutating func fire(
+        rule index: Int, key: String, state: inout KeyState, time: Int64, value: JSONValue, values: JSONObject,
+        causes: [StoredCause], omitted: Int, event: TemplateEvent, explanation: String
+    ) -> RuleFiring {
+        let rule = ruleSet.rules[index]
+        state.ordinal = state.lastFiring == time ? state.ordinal + 1 : 0
+        state.lastFiring = time
+        statistics.firings += 1
+        statistics.firingsByRule[index] += 1
+
+        let id = TriggerIdentity.triggerID(rule: rule.id, key: key, time: time, ordinal: state.ordinal)
+        let timeText = RFC3339.string(milliseconds: time)
+        let context = Template.Context(
+            key: key, value: value, time: timeText, ruleID: rule.id, ruleVersion: rule.version,
+            event: { path in
+                switch event {
+                case .event(let event): event.value(at: path)
+                case .stored(let lookup): lookup(path)
+                }
+            })
+        var missing: [String] = []
+        var data = rule.emit.data.render(context, missing: &missing).objectValue ?? JSONObject()
+        let causes = causes.map { cause in
+            EventCause(
+                id: cause.id, type: symbols.name(cause.type),
+                origin: cause.topic == StoredCause.noTopic
+                    ? nil : EventOrigin(topic: symbols.name(cause.topic), partition: cause.partition, offset: cause.offset))
+        }
+        data["cause"] = .array(causes.map(\.json))
+        if omitted > 0 { data["cause_omitted"] = .number(Double(omitted)) }
+        let trigger = CloudEvent(
+            id: id, source: "/flywheel/rules/\(rule.id)", type: rule.emit.type, subject: key, time: timeText,
+            data: .object(data), extensions: ["ruleid": rule.id, "ruleversion": rule.version])
+        return RuleFiring(
+            ruleID: rule.id, ruleVersion: rule.version, key: key, time: time, trigger: trigger, topic: rule.emit.topic,
+            values: values, causes: causes, omittedCauses: omitted, explanation: explanation,
+            missingTemplateValues: missing)
+    }
+}

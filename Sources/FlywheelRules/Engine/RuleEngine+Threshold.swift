@@ -1,0 +1,140 @@
+import FlywheelEvents
+
+extension RuleEngine {
+    /// `each` and `any`: every accepted event fires, cooldown permitting.
+    mutating func evaluateEach(rule index: Int, key: String, input: RuleInput, into firings: inout [RuleFiring]) {
+        let rule = ruleSet.rules[index]
+        var state = states[index][key] ?? KeyState(body: .none)
+        if coolingDown(rule, state, at: input.time) {
+            statistics.suppressed += 1
+        } else {
+            var values = JSONObject()
+            values["event"] = .string(input.event.id)
+            let what = rule.logic.filters.count > 1 ? "one of the members of any" : "the rule's filter"
+            let cause = storedCause(input)
+            firings.append(
+                fire(
+                    rule: index, key: key, state: &state, time: input.time, value: .number(1), values: values,
+                    causes: [cause], omitted: 0, event: .event(input.event),
+                    explanation: "event \(input.event.id) (\(input.event.type)) passed \(what) for key \(key)"))
+        }
+        states[index][key] = state
+    }
+
+    /// `threshold`: aggregate the key's accepted events (in the window, if any) and compare.
+    mutating func evaluateThreshold(rule index: Int, threshold: Threshold, key: String, input: RuleInput, into firings: inout [RuleFiring]) {
+        let rule = ruleSet.rules[index]
+        var value = 1.0
+        if let path = threshold.path {
+            guard case .number(let number) = input.event.value(at: path) else {
+                statistics.notNumeric += 1
+                return
+            }
+            value = number
+        }
+        let entry = KeyState.Entry(time: input.time, sequence: sequence, value: value, cause: storedCause(input))
+        if let within = threshold.within {
+            var state = states[index][key] ?? KeyState(body: .window([]))
+            guard case .window(var entries) = state.body else { return }
+            state.body = .none
+            let horizon = pruneHorizon(window: within)
+            if let first = entries.first, first.time <= horizon {
+                entries.removeFirst(entries.firstIndex(after: horizon))
+            }
+            entries.insertOrdered(entry)
+            let end = entries.firstIndex(after: input.time)
+            let start = entries.firstIndex(after: input.time &- within)
+            let window = entries[start..<end]
+            let aggregate = Aggregated(window, threshold.aggregate)
+            if threshold.comparator.holds(aggregate.value, threshold.bound) {
+                if coolingDown(rule, state, at: input.time) {
+                    statistics.suppressed += 1
+                } else {
+                    let causes = window.suffix(options.maxCauses).map(\.cause)
+                    firings.append(
+                        fireThreshold(
+                            rule: index, threshold: threshold, key: key, state: &state, input: input, aggregate: aggregate,
+                            causes: causes, omitted: window.count - causes.count))
+                    entries.removeFirst(end)
+                }
+            }
+            state.body = .window(entries)
+            states[index][key] = state
+        } else {
+            var state = states[index][key] ?? KeyState(body: .running(KeyState.Running()))
+            guard case .running(var running) = state.body else { return }
+            running.count += 1
+            running.sum += value
+            running.min = Swift.min(running.min, value)
+            running.max = Swift.max(running.max, value)
+            running.causes.append(entry)
+            if running.causes.count > options.maxCauses {
+                running.causes.removeFirst()
+                running.omitted += 1
+            }
+            let aggregate = Aggregated(running, threshold.aggregate)
+            if threshold.comparator.holds(aggregate.value, threshold.bound) {
+                if coolingDown(rule, state, at: input.time) {
+                    statistics.suppressed += 1
+                } else {
+                    firings.append(
+                        fireThreshold(
+                            rule: index, threshold: threshold, key: key, state: &state, input: input, aggregate: aggregate,
+                            causes: running.causes.map(\.cause), omitted: running.omitted))
+                    running = KeyState.Running()
+                }
+            }
+            state.body = .running(running)
+            states[index][key] = state
+        }
+    }
+
+    private mutating func fireThreshold(
+        rule index: Int, threshold: Threshold, key: String, state: inout KeyState, input: RuleInput, aggregate: Aggregated,
+        causes: [StoredCause], omitted: Int
+    ) -> RuleFiring {
+        var values = JSONObject()
+        values["aggregate"] = .string(threshold.aggregate.name)
+        if let path = threshold.path { values["field"] = .string(path.joined(separator: ".")) }
+        values["value"] = .number(aggregate.value)
+        values["comparator"] = .string(threshold.comparator.name)
+        values["bound"] = .number(threshold.bound)
+        values["events"] = .number(Double(aggregate.count))
+        if let within = threshold.within { values["within"] = .string(DurationText.format(milliseconds: within)) }
+        let subject = threshold.path.map { "\(threshold.aggregate.name) of \($0.joined(separator: "."))" } ?? "count"
+        let window = threshold.within.map { " within \(DurationText.format(milliseconds: $0))" } ?? " since the last firing"
+        let explanation =
+            "\(subject) = \(JSONWriter.format(aggregate.value)) \(threshold.comparator.symbol) \(JSONWriter.format(threshold.bound)) over \(aggregate.count) event\(aggregate.count == 1 ? "" : "s") of key \(key)\(window)"
+        return fire(
+            rule: index, key: key, state: &state, time: input.time, value: .number(aggregate.value), values: values,
+            causes: causes, omitted: omitted, event: .event(input.event), explanation: explanation)
+    }
+}
+
+/// An aggregate's value over some entries.
+struct Aggregated {
+    var value: Double
+    var count: Int
+
+    init(_ entries: ArraySlice<KeyState.Entry>, _ aggregate: Threshold.Aggregate) {
+        count = entries.count
+        switch aggregate {
+        case .count: value = Double(entries.count)
+        case .sum: value = entries.reduce(0) { $0 + $1.value }
+        case .avg: value = entries.isEmpty ? 0 : entries.reduce(0) { $0 + $1.value } / Double(entries.count)
+        case .min: value = entries.map(\.value).min() ?? 0
+        default: value = entries.map(\.value).max() ?? 0
+        }
+    }
+
+    init(_ running: KeyState.Running, _ aggregate: Threshold.Aggregate) {
+        count = running.count
+        switch aggregate {
+        case .count: value = Double(running.count)
+        case .sum: value = running.sum
+        case .avg: value = running.count == 0 ? 0 : running.sum / Double(running.count)
+        case .min: value = running.min
+        default: value = running.max
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import FlywheelEvents
+
+/// Evaluates a rule set over events in event time, keeping per-key state, and returns what fires.
+///
+/// The engine is deterministic: the same rules and the same ordered input give the same firings, byte for byte.
+/// Its clock is the largest event time seen (or the time `advanceClock(to:)` was given); absences fire when the
+/// clock passes their deadline, before the event that moved the clock is evaluated.
+public struct RuleEngine: Sendable {
+    public struct Options: Sendable, Hashable {
+        /// How late (behind the clock) an event may be and still see every event of its window: window entries
+        /// are kept this long after they leave every in-time window. Events later than this are still counted.
+        public var allowedLateness: Int64
+        /// At most this many causes are listed in a trigger; older ones are counted in `cause_omitted`.
+        public var maxCauses: Int
+
+        public init(allowedLateness: Duration = .seconds(3600), maxCauses: Int = 100) {
+            self.allowedLateness = allowedLateness.components.seconds * 1000 + allowedLateness.components.attoseconds / 1_000_000_000_000_000
+            self.maxCauses = Swift.max(1, maxCauses)
+        }
+    }
+
+    /// Counts since the engine was made (they are not part of the saved state).
+    public struct Statistics: Sendable, Hashable {
+        public var events = 0
+        /// Events behind the clock by more than the allowed lateness.
+        public var late = 0
+        /// Accepted events without a value at the rule's key path.
+        public var keyless = 0
+        /// Accepted events whose aggregated field is not a number.
+        public var notNumeric = 0
+        public var firings = 0
+        /// Firings a cooldown held back.
+        public var suppressed = 0
+        /// Per rule, in rule order: accepted events and firings.
+        public var evaluations: [Int]
+        public var firingsByRule: [Int]
+    }
+
+    public let ruleSet: RuleSet
+    public let options: Options
+    /// The largest event time seen, in milliseconds since the Unix epoch.
+    public internal(set) var clock: Int64?
+    public internal(set) var statistics: Statistics
+
+    /// Processing order, for ties in time.
+    var sequence: UInt64 = 0
+    /// Per rule, in rule order: state by key.
+    var states: [[String: KeyState]]
+    var deadlines = DeadlineQueue()
+    var symbols = SymbolTable()
+    /// Per rule: the `event.` paths of its emit template.
+    let templatePaths: [[[String]]]
+    private var candidates: [RuleIndex.Entry] = []
+
+    public init(ruleSet: RuleSet, options: Options = Options()) {
+        self.ruleSet = ruleSet
+        self.options = options
+        states = Array(repeating: [:], count: ruleSet.rules.count)
+        templatePaths = ruleSet.rules.map(\.emit.data.eventPaths)
+        statistics = Statistics(
+            evaluations: Array(repeating: 0, count: ruleSet.rules.count),
+            firingsByRule: Array(repeating: 0, count: ruleSet.rules.count))
+    }
+
+    /// The number of keys with state, over all rules.
+    public var keyCount: Int { states.reduce(0) { $0 + $1.count } }
+
+    /// Evaluates one event; returns the firings it causes, absences that came due first.
+    public mutating func process(_ input: RuleInput) -> [RuleFiring] {
+        sequence += 1
+        statistics.events += 1
+        if let clock, input.time < clock - options.allowedLateness { statistics.late += 1 }
+        var firings = advance(to: input.time)
+        ruleSet.index.candidates(for: input.event, into: &candidates)
+        for entry in candidates {
+            let rule = ruleSet.rules[entry.rule]
+            let filter = rule.logic.filters[entry.member]
+            guard filter.accepts(input.event) else { continue }
+            guard let key = filter.key(of: input.event) else {
+                statistics.keyless += 1
+                continue
+            }
+            statistics.evaluations[entry.rule] += 1
+            switch rule.logic {
+            case .each, .any:
+                evaluateEach(rule: entry.rule, key: key, input: input, into: &firings)
+            case .threshold(_, let threshold):
+                evaluateThreshold(rule: entry.rule, threshold: threshold, key: key, input: input, into: &firings)
+            case .all(let members, let within):
+                evaluateMembers(rule: entry.rule, member: entry.member, count: members.count, ordered: false, within: within, key: key, input: input, into: &firings)
+            case .sequence(let members, let within):
+                evaluateMembers(rule: entry.rule, member: entry.member, count: members.count, ordered: true, within: within, key: key, input: input, into: &firings)
+            case .absent(_, let silence):
+                observe(rule: entry.rule, silence: silence, key: key, input: input)
+            }
+        }
+        firings += fireDueAbsences()
+        return firings
+    }
+
+    /// Moves the clock forward to `time` (never back) and returns the absences that came due.
+    public mutating func advanceClock(to time: Int64) -> [RuleFiring] {
+        advance(to: time)
+    }
+
+    private mutating func advance(to time: Int64) -> [RuleFiring] {
+        if clock == nil || time > clock! { clock = time }
+        return fireDueAbsences()
+    }
+
+    /// Whether a cooldown holds back a firing of the key at `time`.
+    func coolingDown(_ rule: Rule, _ state: KeyState, at time: Int64) -> Bool {
+        guard let cooldown = rule.cooldown, let last = state.lastFiring else { return false }
+        let (end, overflow) = last.addingReportingOverflow(cooldown)
+        return overflow || time < end
+    }
+
+    /// Entries older than this can be in no window of an event within the allowed lateness.
+    func pruneHorizon(window: Int64) -> Int64 {
+        (clock ?? .min) &- window &- options.allowedLateness
+    }
+
+    mutating func storedCause(_ input: RuleInput) -> StoredCause {
+        StoredCause(
+            id: input.event.id, type: symbols.intern(input.event.type),
+            topic: input.origin.map { symbols.intern($0.topic) } ?? StoredCause.noTopic,
+            partition: input.origin?.partition ?? 0, offset: input.origin?.offset ?? 0)
+    }
+}
+
+/// Event types and topic names, each stored once and referred to by number in key state.
+struct SymbolTable: Sendable {
+    private var names: [String] = []
+    private var numbers: [String: UInt32] = [:]
+
+    mutating func intern(_ name: String) -> UInt32 {
+        if let number = numbers[name] { return number }
+        let number = UInt32(names.count)
+        names.append(name)
+        numbers[name] = number
+        return number
+    }
+
+    func name(_ number: UInt32) -> String { names[Int(number)] }
+}

@@ -1,0 +1,60 @@
+import FlywheelEvents
+
+/// One event for the engine, with its event time and, in live mode, where it was read.
+public struct RuleInput: Sendable {
+    public var event: CloudEvent
+    /// Event time in milliseconds since the Unix epoch.
+    public var time: Int64
+    public var origin: EventOrigin?
+
+    public init(event: CloudEvent, time: Int64, origin: EventOrigin? = nil) {
+        self.event = event
+        self.time = time
+        self.origin = origin
+    }
+
+    /// The event at its CloudEvent `time`; nil when the event has no valid `time`.
+    public init?(event: CloudEvent, origin: EventOrigin? = nil) {
+        guard let time = event.timeMilliseconds else { return nil }
+        self.init(event: event, time: time, origin: origin)
+    }
+}
+
+/// Where an input event was read: topic, partition and offset.
+public struct EventOrigin: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+}
+
+/// An input event that led to a firing.
+public struct EventCause: Sendable, Hashable {
+    public var id: String
+    public var type: String
+    public var origin: EventOrigin?
+
+    public init(id: String, type: String, origin: EventOrigin? = nil) {
+        self.id = id
+        self.type = type
+        self.origin = origin
+    }
+
+    /// As trigger and audit records carry it: `{id, type, topic, partition, offset}`.
+    var json: JSONValue {
+        var object = JSONObject()
+        object["id"] = .string(id)
+        object["type"] = .string(type)
+        if let origin {
+            object["topic"] = .string(origin.topic)
+            object["partition"] = .number(Double(origin.partition))
+            object["offset"] = .number(Double(origin.offset))
+        }
+        return .object(object)
+    }
+}

@@ -1,0 +1,33 @@
+import FlywheelEvents
+
+extension CloudEvent {
+    /// The attributes a rule path can start with, besides extension names and `data`.
+    static let pathAttributes: Set<String> = [
+        "id", "source", "specversion", "type", "subject", "time", "datacontenttype", "dataschema", "data",
+    ]
+
+    /// The value a rule path names: a CloudEvent attribute (`type`, `subject`, ...), an extension by name, or a field
+    /// under `data` (`data.metrics.auc`); nil when absent. Array elements are not addressed by paths.
+    public func value(at path: [String]) -> JSONValue? {
+        guard let first = path.first else { return nil }
+        let root: JSONValue?
+        switch first {
+        case "data": root = data
+        case "id": root = .string(id)
+        case "source": root = .string(source)
+        case "specversion": root = .string(specversion)
+        case "type": root = .string(type)
+        case "subject": root = subject.map(JSONValue.string)
+        case "time": root = time.map(JSONValue.string)
+        case "datacontenttype": root = datacontenttype.map(JSONValue.string)
+        case "dataschema": root = dataschema.map(JSONValue.string)
+        default: root = extensions[first].map(JSONValue.string)
+        }
+        guard var current = root else { return nil }
+        for component in path.dropFirst() {
+            guard case .object(let object) = current, let next = object[component] else { return nil }
+            current = next
+        }
+        return current
+    }
+}

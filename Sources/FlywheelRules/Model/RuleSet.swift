@@ -1,0 +1,96 @@
+import FlywheelEvents
+
+/// A checked set of rules with unique ids, indexed for evaluation by event type and by one equality predicate.
+public struct RuleSet: Sendable {
+    public let rules: [Rule]
+    let index: RuleIndex
+
+    init(rules: [Rule]) {
+        self.rules = rules
+        index = RuleIndex(rules: rules)
+    }
+
+    /// The rule with `id`, if the set has one.
+    public func rule(id: String) -> Rule? { rules.first { $0.id == id } }
+}
+
+/// Finds the rules (and compound members) an event may concern without looking at the others: by event type, then,
+/// where a filter has an equality or `in` predicate on text, by the event's value at that path.
+struct RuleIndex: Sendable {
+    /// A rule and which of its filters (0 unless the rule is compound).
+    struct Entry: Sendable, Hashable, Comparable {
+        var rule: Int
+        var member: Int
+        static func < (a: Entry, b: Entry) -> Bool { (a.rule, a.member) < (b.rule, b.member) }
+    }
+
+    struct FieldTable: Sendable {
+        var path: [String]
+        var byValue: [String: [Entry]]
+    }
+
+    struct TypeTable: Sendable {
+        var unfiltered: [Entry] = []
+        var fields: [FieldTable] = []
+    }
+
+    private var byType: [String: TypeTable] = [:]
+
+    init(rules: [Rule]) {
+        for (ruleIndex, rule) in rules.enumerated() {
+            for (memberIndex, filter) in rule.logic.filters.enumerated() {
+                let entry = Entry(rule: ruleIndex, member: memberIndex)
+                let indexed = filter.match.lazy.compactMap { predicate -> ([String], [String])? in
+                    switch (predicate.op, predicate.operand) {
+                    case (.eq, .string(let value)): return (predicate.path, [value])
+                    case (.in, .array(let values)) where values.allSatisfy({ $0.stringValue != nil }):
+                        return (predicate.path, values.compactMap(\.stringValue))
+                    default: return nil
+                    }
+                }.first
+                for type in filter.types {
+                    var table = byType[type, default: TypeTable()]
+                    if let (path, values) = indexed {
+                        var position = table.fields.firstIndex { $0.path == path }
+                        if position == nil {
+                            table.fields.append(FieldTable(path: path, byValue: [:]))
+                            position = table.fields.count - 1
+                        }
+                        for value in values where table.fields[position!].byValue[value]?.last != entry {
+                            table.fields[position!].byValue[value, default: []].append(entry)
+                        }
+                    } else {
+                        table.unfiltered.append(entry)
+                    }
+                    byType[type] = table
+                }
+            }
+        }
+    }
+
+    /// The entries that may accept `event`, in rule order; each entry's filter still has to be checked.
+    func candidates(for event: CloudEvent, into result: inout [Entry]) {
+        result.removeAll(keepingCapacity: true)
+        guard let table = byType[event.type] else { return }
+        result.append(contentsOf: table.unfiltered)
+        for field in table.fields {
+            switch event.value(at: field.path) {
+            case .string(let value):
+                if let entries = field.byValue[value] { result.append(contentsOf: entries) }
+            case .array(let items):
+                for case .string(let value) in items {
+                    if let entries = field.byValue[value] { result.append(contentsOf: entries) }
+                }
+            default:
+                continue
+            }
+        }
+        if table.fields.isEmpty { return }
+        result.sort()
+        var last: Entry?
+        result.removeAll { entry in
+            defer { last = entry }
+            return entry == last
+        }
+    }
+}

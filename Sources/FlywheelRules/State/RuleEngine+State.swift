@@ -1,0 +1,199 @@
+import FlywheelEvents
+
+/// The engine's state as JSON, to persist and restore: whole (`snapshot`) or one rule and key at a time
+/// (`stateRecord`), which is what a changelog topic holds.
+///
+/// A record carries the version of the rule it was made under; restoring drops records of rules that have changed
+/// or gone, so an edited rule starts afresh instead of misreading old state.
+extension RuleEngine {
+    public static let stateFormat = "flywheel.rules.state/1"
+
+    /// Clock, processing order and every key's state.
+    public func snapshot() -> JSONValue {
+        var rules: [JSONValue] = []
+        for (index, rule) in ruleSet.rules.enumerated() {
+            var keys = JSONObject()
+            for key in states[index].keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                keys[key] = encode(states[index][key]!, rule: rule)
+            }
+            rules.append(.object(JSONObject(["id": .string(rule.id), "version": .string(rule.version), "keys": .object(keys)])))
+        }
+        var object = JSONObject()
+        object["format"] = .string(RuleEngine.stateFormat)
+        object["clock"] = clock.map { .number(Double($0)) } ?? .null
+        object["sequence"] = .number(Double(sequence))
+        object["rules"] = .array(rules)
+        return .object(object)
+    }
+
+    /// An engine for `ruleSet` continuing from `snapshot`; state of rules that changed or are gone is dropped.
+    public init(ruleSet: RuleSet, options: Options = Options(), restoring snapshot: JSONValue) throws(RulesError) {
+        self.init(ruleSet: ruleSet, options: options)
+        guard snapshot[path: "format"]?.stringValue == RuleEngine.stateFormat else {
+            throw RuleEngine.stateError("not a rule engine state of format \(RuleEngine.stateFormat)")
+        }
+        clock = snapshot[path: "clock"]?.numberValue.map { Int64($0) }
+        sequence = UInt64(snapshot[path: "sequence"]?.numberValue ?? 0)
+        for ruleState in snapshot[path: "rules"]?.arrayValue ?? [] {
+            guard let id = ruleState[path: "id"]?.stringValue, let keys = ruleState[path: "keys"]?.objectValue else {
+                throw RuleEngine.stateError("a rule's state has no id or keys")
+            }
+            for member in keys { try restore(rule: id, key: member.key, record: member.value) }
+        }
+    }
+
+    /// One key's state of one rule, or nil when the engine keeps none.
+    public func stateRecord(rule id: String, key: String) -> JSONValue? {
+        guard let index = ruleSet.rules.firstIndex(where: { $0.id == id }), let state = states[index][key] else { return nil }
+        return encode(state, rule: ruleSet.rules[index])
+    }
+
+    /// Sets one key's state from a record of `stateRecord` (nil removes it). A record made under another version of
+    /// the rule, or for a rule not in the set, is ignored.
+    public mutating func restore(rule id: String, key: String, record: JSONValue?) throws(RulesError) {
+        guard let index = ruleSet.rules.firstIndex(where: { $0.id == id }) else { return }
+        let rule = ruleSet.rules[index]
+        guard let record else {
+            states[index][key] = nil
+            return
+        }
+        guard record[path: "version"]?.stringValue == rule.version else { return }
+        let state = try decode(record, rule: rule)
+        states[index][key] = state
+        if case .absence(let absence) = state.body, absence.armed, case .absent(_, let silence) = rule.logic {
+            deadlines.push(.init(time: absence.lastSeen &+ silence, rule: index, key: key))
+        }
+        for entry in state.entries where entry.sequence > sequence { sequence = entry.sequence }
+    }
+
+    // MARK: Encoding
+
+    private func encode(_ state: KeyState, rule: Rule) -> JSONValue {
+        var object = JSONObject()
+        object["version"] = .string(rule.version)
+        if let lastFiring = state.lastFiring { object["last_firing"] = .number(Double(lastFiring)) }
+        if state.ordinal > 0 { object["ordinal"] = .number(Double(state.ordinal)) }
+        switch state.body {
+        case .none:
+            break
+        case .running(let running):
+            object["count"] = .number(Double(running.count))
+            object["sum"] = .number(running.sum)
+            if running.count > 0 {
+                object["min"] = .number(running.min)
+                object["max"] = .number(running.max)
+            }
+            object["causes"] = .array(running.causes.map(encode))
+            if running.omitted > 0 { object["omitted"] = .number(Double(running.omitted)) }
+        case .window(let entries):
+            object["entries"] = .array(entries.map(encode))
+        case .members(let members):
+            object["members"] = .array(members.map { .array($0.map(encode)) })
+        case .absence(let absence):
+            object["last_seen"] = .number(Double(absence.lastSeen))
+            object["armed"] = .bool(absence.armed)
+            object["cause"] = encode(absence.cause)
+            object["values"] = .array(absence.values.map { value in value.map { .object(JSONObject(["value": $0])) } ?? .null })
+        }
+        return .object(object)
+    }
+
+    private func encode(_ entry: KeyState.Entry) -> JSONValue {
+        .array([.number(Double(entry.time)), .number(Double(entry.sequence)), .number(entry.value), encode(entry.cause)])
+    }
+
+    private func encode(_ cause: StoredCause) -> JSONValue {
+        var object = JSONObject()
+        object["id"] = .string(cause.id)
+        object["type"] = .string(symbols.name(cause.type))
+        if cause.topic != StoredCause.noTopic {
+            object["topic"] = .string(symbols.name(cause.topic))
+            object["partition"] = .number(Double(cause.partition))
+            object["offset"] = .number(Double(cause.offset))
+        }
+        return .object(object)
+    }
+
+    // MARK: Decoding
+
+    private mutating func decode(_ record: JSONValue, rule: Rule) throws(RulesError) -> KeyState {
+        var state = KeyState(body: .none)
+        state.lastFiring = record[path: "last_firing"]?.numberValue.map { Int64($0) }
+        state.ordinal = Int32(record[path: "ordinal"]?.numberValue ?? 0)
+        switch rule.logic {
+        case .each, .any:
+            break
+        case .threshold(_, let threshold) where threshold.within == nil:
+            var running = KeyState.Running()
+            running.count = Int(try number(record, "count"))
+            running.sum = try number(record, "sum")
+            if running.count > 0 {
+                running.min = try number(record, "min")
+                running.max = try number(record, "max")
+            }
+            running.causes = try entries(record[path: "causes"])
+            running.omitted = Int(record[path: "omitted"]?.numberValue ?? 0)
+            state.body = .running(running)
+        case .threshold:
+            state.body = .window(try entries(record[path: "entries"]))
+        case .all, .sequence:
+            var members: [[KeyState.Entry]] = []
+            for list in record[path: "members"]?.arrayValue ?? [] { members.append(try entries(list)) }
+            guard members.count == rule.logic.filters.count else { throw RuleEngine.stateError("rule \(rule.id): wrong number of members") }
+            state.body = .members(members)
+        case .absent:
+            let cause = try self.cause(record[path: "cause"])
+            let values = (record[path: "values"]?.arrayValue ?? []).map { $0.objectValue?["value"] }
+            state.body = .absence(
+                KeyState.Absence(
+                    lastSeen: Int64(try number(record, "last_seen")), armed: record[path: "armed"] == .bool(true), cause: cause,
+                    values: values))
+        }
+        return state
+    }
+
+    private func number(_ record: JSONValue, _ field: String) throws(RulesError) -> Double {
+        guard let value = record[path: field]?.numberValue else { throw RuleEngine.stateError("field \(field) is missing or not a number") }
+        return value
+    }
+
+    private mutating func entries(_ value: JSONValue?) throws(RulesError) -> [KeyState.Entry] {
+        var entries: [KeyState.Entry] = []
+        for item in value?.arrayValue ?? [] {
+            guard let parts = item.arrayValue, parts.count == 4, let time = parts[0].numberValue, let sequence = parts[1].numberValue,
+                let value = parts[2].numberValue
+            else { throw RuleEngine.stateError("an entry is not [time, sequence, value, cause]") }
+            entries.append(KeyState.Entry(time: Int64(time), sequence: UInt64(sequence), value: value, cause: try cause(parts[3])))
+        }
+        return entries
+    }
+
+    private mutating func cause(_ value: JSONValue?) throws(RulesError) -> StoredCause {
+        guard let id = value?[path: "id"]?.stringValue, let type = value?[path: "type"]?.stringValue else {
+            throw RuleEngine.stateError("a cause has no id or type")
+        }
+        var cause = StoredCause(id: id, type: symbols.intern(type), topic: StoredCause.noTopic, partition: 0, offset: 0)
+        if let topic = value?[path: "topic"]?.stringValue {
+            cause.topic = symbols.intern(topic)
+            cause.partition = Int32(value?[path: "partition"]?.numberValue ?? 0)
+            cause.offset = Int64(value?[path: "offset"]?.numberValue ?? 0)
+        }
+        return cause
+    }
+
+    static func stateError(_ message: String) -> RulesError {
+        RulesError(code: .invalidState, location: RuleSourceLocation(file: "state"), message: message)
+    }
+}
+
+extension KeyState {
+    /// Every window and member entry.
+    var entries: [Entry] {
+        switch body {
+        case .running(let running): running.causes
+        case .window(let entries): entries
+        case .members(let members): members.flatMap { $0 }
+        default: []
+        }
+    }
+}
