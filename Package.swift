@@ -92,10 +92,15 @@ let package = Package(
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings
         ),
+        // Heap statistics from the C library, for the benchmark's memory-per-key figures.
+        .target(name: "CHeapStatistics"),
         .executableTarget(
             name: "FlywheelBenchmark",
             dependencies: [
+                "CHeapStatistics",
                 "FlywheelKafka",
+                "FlywheelEvents",
+                "FlywheelRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: rdkafkaSwiftSettings,

@@ -320,7 +320,7 @@ private struct Reader {
 private struct CodePointKey: Hashable {
     let text: String
 
-    static func == (lhs: CodePointKey, rhs: CodePointKey) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
+    static func == (lhs: CodePointKey, rhs: CodePointKey) -> Bool { lhs.text.hasSameCodePoints(as: rhs.text) }
 
     func hash(into hasher: inout Hasher) {
         for byte in text.utf8 { hasher.combine(byte) }

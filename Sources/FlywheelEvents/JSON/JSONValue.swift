@@ -15,7 +15,7 @@ public enum JSONValue: Sendable, Hashable {
         case (.null, .null): true
         case (.bool(let left), .bool(let right)): left == right
         case (.number(let left), .number(let right)): left == right
-        case (.string(let left), .string(let right)): left.utf8.elementsEqual(right.utf8)
+        case (.string(let left), .string(let right)): left.hasSameCodePoints(as: right)
         case (.array(let left), .array(let right)): left == right
         case (.object(let left), .object(let right)): left == right
         default: false
@@ -95,9 +95,9 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     public subscript(key: String) -> JSONValue? {
-        get { members.first(where: { $0.key.utf8.elementsEqual(key.utf8) })?.value }
+        get { members.first(where: { $0.key.hasSameCodePoints(as: key) })?.value }
         set {
-            if let index = members.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) }) {
+            if let index = members.firstIndex(where: { $0.key.hasSameCodePoints(as: key) }) {
                 if let newValue { members[index].value = newValue } else { members.remove(at: index) }
             } else if let newValue {
                 members.append(Member(key: key, value: newValue))

@@ -236,7 +236,7 @@ public final class JSONSchema: Sendable {
                 if let propertyNames = rules.propertyNames, !conforms(.string(member.key), to: propertyNames, pointer: pointer) {
                     violations.append(Violation(pointer: JSONPointer.make(pointer + [member.key]), message: "property name \(member.key) is not allowed"))
                 }
-                if let property = rules.properties.first(where: { $0.0.utf8.elementsEqual(member.key.utf8) }) {
+                if let property = rules.properties.first(where: { $0.0.hasSameCodePoints(as: member.key) }) {
                     check(member.value, against: property.1, pointer: pointer + [member.key], into: &violations)
                 } else if let additional = rules.additionalProperties {
                     if case .always(false) = additional {

@@ -2,11 +2,23 @@ import FlywheelEvents
 
 /// What the engine keeps for one key of one rule.
 struct KeyState: Sendable {
-    /// Time of the key's last firing.
-    var lastFiring: Int64?
-    /// How many firings before this one had the same time (a second firing at one time gets a distinct id).
-    var ordinal: Int32 = 0
+    /// Times of the key's last firings, in firing order (at most `firingHistory`): the latest one starts the cooldown,
+    /// and a firing at a time already in the list gets an ordinal, so that its trigger id differs.
+    var firingTimes: [Int64] = []
     var body: Body
+
+    static let firingHistory = 16
+
+    /// The latest firing time.
+    var lastFiring: Int64? { firingTimes.max() }
+
+    /// Records a firing at `time`; returns how many of the remembered firings had that time.
+    mutating func recordFiring(at time: Int64) -> Int32 {
+        let ordinal = Int32(firingTimes.count(where: { $0 == time }))
+        firingTimes.append(time)
+        if firingTimes.count > KeyState.firingHistory { firingTimes.removeFirst() }
+        return ordinal
+    }
 
     enum Body: Sendable {
         /// `each` and `any`: nothing but the firing time.

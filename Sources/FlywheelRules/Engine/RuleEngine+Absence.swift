@@ -19,9 +19,10 @@ extension RuleEngine {
         var firings: [RuleFiring] = []
         while let deadline = deadlines.popDue(at: clock) {
             let rule = ruleSet.rules[deadline.rule]
-            guard case .absent(let filter, let silence) = rule.logic, var state = states[deadline.rule][deadline.key],
-                case .absence(var absence) = state.body, absence.armed, absence.lastSeen &+ silence == deadline.time
+            guard case .absent(let filter, let silence) = rule.logic, let current = states[deadline.rule][deadline.key],
+                case .absence(var absence) = current.body, absence.armed, absence.lastSeen &+ silence == deadline.time
             else { continue }
+            var state = current
             absence.armed = false
             if coolingDown(rule, state, at: deadline.time) {
                 statistics.suppressed += 1

@@ -11,8 +11,11 @@ extension RuleEngine {
         into firings: inout [RuleFiring]
     ) {
         let rule = ruleSet.rules[index]
-        var state = states[index][key] ?? KeyState(body: .members(Array(repeating: [], count: count)))
-        guard case .members(var members) = state.body else { return }
+        var state = states[index].removeValue(forKey: key) ?? KeyState(body: .members(Array(repeating: [], count: count)))
+        guard case .members(var members) = state.body else {
+            states[index][key] = state
+            return
+        }
         state.body = .none
         let entry = KeyState.Entry(time: input.time, sequence: sequence, value: 0, cause: storedCause(input))
         members[member].insertOrdered(entry)

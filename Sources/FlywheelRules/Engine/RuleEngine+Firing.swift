@@ -14,12 +14,11 @@ extension RuleEngine {
         causes: [StoredCause], omitted: Int, event: TemplateEvent, explanation: String
     ) -> RuleFiring {
         let rule = ruleSet.rules[index]
-        state.ordinal = state.lastFiring == time ? state.ordinal + 1 : 0
-        state.lastFiring = time
+        let ordinal = state.recordFiring(at: time)
         statistics.firings += 1
         statistics.firingsByRule[index] += 1
 
-        let id = TriggerIdentity.triggerID(rule: rule.id, key: key, time: time, ordinal: state.ordinal)
+        let id = TriggerIdentity.triggerID(rule: rule.id, key: key, time: time, ordinal: ordinal)
         let timeText = RFC3339.string(milliseconds: time)
         let context = Template.Context(
             key: key, value: value, time: timeText, ruleID: rule.id, ruleVersion: rule.version,

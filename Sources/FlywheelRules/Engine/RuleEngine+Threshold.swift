@@ -4,13 +4,13 @@ extension RuleEngine {
     /// `each` and `any`: every accepted event fires, cooldown permitting.
     mutating func evaluateEach(rule index: Int, key: String, input: RuleInput, into firings: inout [RuleFiring]) {
         let rule = ruleSet.rules[index]
-        var state = states[index][key] ?? KeyState(body: .none)
+        var state = states[index].removeValue(forKey: key) ?? KeyState(body: .none)
         if coolingDown(rule, state, at: input.time) {
             statistics.suppressed += 1
         } else {
             var values = JSONObject()
             values["event"] = .string(input.event.id)
-            let what = rule.logic.filters.count > 1 ? "one of the members of any" : "the rule's filter"
+            let what = rule.filters.count > 1 ? "one of the members of any" : "the rule's filter"
             let cause = storedCause(input)
             firings.append(
                 fire(
@@ -34,8 +34,11 @@ extension RuleEngine {
         }
         let entry = KeyState.Entry(time: input.time, sequence: sequence, value: value, cause: storedCause(input))
         if let within = threshold.within {
-            var state = states[index][key] ?? KeyState(body: .window([]))
-            guard case .window(var entries) = state.body else { return }
+            var state = states[index].removeValue(forKey: key) ?? KeyState(body: .window([]))
+            guard case .window(var entries) = state.body else {
+                states[index][key] = state
+                return
+            }
             state.body = .none
             let horizon = pruneHorizon(window: within)
             if let first = entries.first, first.time <= horizon {
@@ -61,13 +64,17 @@ extension RuleEngine {
             state.body = .window(entries)
             states[index][key] = state
         } else {
-            var state = states[index][key] ?? KeyState(body: .running(KeyState.Running()))
-            guard case .running(var running) = state.body else { return }
+            var state = states[index].removeValue(forKey: key) ?? KeyState(body: .running(KeyState.Running()))
+            guard case .running(var running) = state.body else {
+                states[index][key] = state
+                return
+            }
+            state.body = .none
             running.count += 1
             running.sum += value
             running.min = Swift.min(running.min, value)
             running.max = Swift.max(running.max, value)
-            running.causes.append(entry)
+            running.causes.insertOrdered(entry)
             if running.causes.count > options.maxCauses {
                 running.causes.removeFirst()
                 running.omitted += 1

@@ -51,12 +51,17 @@ public struct RuleEngine: Sendable {
     /// Per rule: the `event.` paths of its emit template.
     let templatePaths: [[[String]]]
     private var candidates: [RuleIndex.Entry] = []
+    /// Per test of the index: the processing sequence number it was last evaluated at, and the result.
+    private var testEvaluatedAt: [UInt64]
+    private var testResults: [Bool]
 
     public init(ruleSet: RuleSet, options: Options = Options()) {
         self.ruleSet = ruleSet
         self.options = options
         states = Array(repeating: [:], count: ruleSet.rules.count)
         templatePaths = ruleSet.rules.map(\.emit.data.eventPaths)
+        testEvaluatedAt = Array(repeating: 0, count: ruleSet.index.tests.count)
+        testResults = Array(repeating: false, count: ruleSet.index.tests.count)
         statistics = Statistics(
             evaluations: Array(repeating: 0, count: ruleSet.rules.count),
             firingsByRule: Array(repeating: 0, count: ruleSet.rules.count))
@@ -73,10 +78,9 @@ public struct RuleEngine: Sendable {
         var firings = advance(to: input.time)
         ruleSet.index.candidates(for: input.event, into: &candidates)
         for entry in candidates {
+            guard accepts(entry, input.event) else { continue }
             let rule = ruleSet.rules[entry.rule]
-            let filter = rule.logic.filters[entry.member]
-            guard filter.accepts(input.event) else { continue }
-            guard let key = filter.key(of: input.event) else {
+            guard let key = rule.filters[entry.member].key(of: input.event) else {
                 statistics.keyless += 1
                 continue
             }
@@ -96,6 +100,19 @@ public struct RuleEngine: Sendable {
         }
         firings += fireDueAbsences()
         return firings
+    }
+
+    /// Whether the event passes the filter's `match` and `condition`; each test is evaluated once per event.
+    private mutating func accepts(_ entry: RuleIndex.Entry, _ event: CloudEvent) -> Bool {
+        for position in entry.tests {
+            let test = ruleSet.index.testList[position]
+            if testEvaluatedAt[test] != sequence {
+                testEvaluatedAt[test] = sequence
+                testResults[test] = ruleSet.index.tests[test].holds(for: event)
+            }
+            if !testResults[test] { return false }
+        }
+        return true
     }
 
     /// Moves the clock forward to `time` (never back) and returns the absences that came due.

@@ -63,12 +63,12 @@ extension RuleExpression {
         case (.string(let a), .string(let b)):
             switch op {
             case .add: return .string(a + b)
-            case .equal: return .bool(a.utf8.elementsEqual(b.utf8))
-            case .notEqual: return .bool(!a.utf8.elementsEqual(b.utf8))
+            case .equal: return .bool(a.hasSameCodePoints(as: b))
+            case .notEqual: return .bool(!a.hasSameCodePoints(as: b))
             case .less, .lessOrEqual, .greater, .greaterOrEqual:
                 // Code-point order, as JSON and most stores sort strings.
                 let ordered = a.utf8.lexicographicallyPrecedes(b.utf8)
-                let same = a.utf8.elementsEqual(b.utf8)
+                let same = a.hasSameCodePoints(as: b)
                 return .bool(compare(op, ordered ? -1 : (same ? 0 : 1), 0))
             default: return .missing
             }

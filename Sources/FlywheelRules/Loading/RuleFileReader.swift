@@ -17,7 +17,9 @@ struct RuleFileReader {
 
     let file: String
     let schemas: EventSchemas?
-    private(set) var diagnostics: [RuleDiagnostic] = []
+    var diagnostics: [RuleDiagnostic] = []
+    /// The file's text by line, to place errors inside multi-line and escaped values.
+    private var sourceLines: [[Character]] = []
 
     init(file: String, schemas: EventSchemas?) {
         self.file = file
@@ -33,6 +35,39 @@ struct RuleFileReader {
 
     mutating func error(_ node: Node?, _ message: String, hint: String? = nil, offset: Int = 0) {
         diagnostics.append(RuleDiagnostic(location: location(node, offset: offset), message: message, hint: hint))
+    }
+
+    /// Reports an error at the character `offset` of a scalar's value, found in the file's text (the value of a
+    /// block, folded or escaped scalar is not laid out in the file as it reads).
+    mutating func error(_ node: Node, atValueOffset offset: Int, _ message: String, hint: String?) {
+        diagnostics.append(RuleDiagnostic(location: location(node, valueOffset: offset), message: message, hint: hint))
+    }
+
+    func location(_ node: Node, valueOffset offset: Int) -> RuleSourceLocation {
+        guard case .scalar(let scalar) = node, let mark = node.mark else { return location(node) }
+        let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
+        let fallback = location(node, offset: offset + (quoted ? 1 : 0))
+        let value = Array(scalar.string)
+        guard offset < value.count, mark.line >= 1, mark.line <= sourceLines.count else { return fallback }
+        // The text from the offset to the end of its line is in the file verbatim unless it holds an escape.
+        var end = offset
+        while end < value.count, value[end] != "\n", end - offset < 24 { end += 1 }
+        let needle = Array(value[offset..<end])
+        guard !needle.isEmpty else { return fallback }
+        func occurs(_ haystack: [Character], at start: Int) -> Bool {
+            start + needle.count <= haystack.count && haystack[start..<(start + needle.count)].elementsEqual(needle)
+        }
+        var skip = (0..<offset).count(where: { occurs(value, at: $0) })
+        let lastLine = min(sourceLines.count, mark.line + value.count(where: { $0 == "\n" }) + 1)
+        for line in mark.line...lastLine {
+            let text = sourceLines[line - 1]
+            let first = line == mark.line ? max(0, mark.column - 1) : 0
+            for start in first..<max(first, text.count) where occurs(text, at: start) {
+                if skip == 0 { return RuleSourceLocation(file: file, line: line, column: start + 1) }
+                skip -= 1
+            }
+        }
+        return fallback
     }
 
     mutating func warning(_ node: Node?, _ message: String, hint: String? = nil) {
@@ -55,6 +90,7 @@ struct RuleFileReader {
 
     /// The rules of the file, each paired with its YAML node; a rule with errors is left out.
     mutating func read(yaml: String) -> [(Rule, Node)] {
+        sourceLines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -103,13 +139,21 @@ struct RuleFileReader {
         }
     }
 
+    /// A mapping's fields by name, with the nodes of their names (for errors about a field itself).
+    struct Fields {
+        var values: [String: Node] = [:]
+        var keys: [String: Node] = [:]
+        subscript(name: String) -> Node? { values[name] }
+        func key(_ name: String) -> Node? { keys[name] }
+    }
+
     /// The mapping's fields by name; unknown names are errors with a suggestion. Nil when `node` is no mapping.
-    mutating func fields(of node: Node, known: [String], what: String) -> [String: Node]? {
+    mutating func fields(of node: Node, known: [String], what: String) -> Fields? {
         guard case .mapping(let mapping) = node else {
             error(node, "\(what) must be a mapping, not \(RuleFileReader.shown(node))")
             return nil
         }
-        var fields: [String: Node] = [:]
+        var fields = Fields()
         for (key, value) in mapping {
             guard let name = key.scalar?.string else {
                 error(key, "field names must be text, not \(RuleFileReader.shown(key))")
@@ -122,7 +166,8 @@ struct RuleFileReader {
                     hint: suggestion.map { "did you mean \($0)?" } ?? "the fields are \(known.joined(separator: ", "))")
                 continue
             }
-            fields[name] = value
+            fields.values[name] = value
+            fields.keys[name] = key
         }
         return fields
     }
@@ -160,17 +205,17 @@ struct RuleFileReader {
 
         let kinds = RuleFileReader.kindFields.filter { fields[$0] != nil }
         if kinds.count > 1 {
-            error(fields[kinds[1]], "\(what) has both \(kinds[0]) and \(kinds[1])", hint: "a rule has at most one of \(RuleFileReader.kindFields.joined(separator: ", ")); write two rules")
+            error(fields.key(kinds[1]), "\(what) has both \(kinds[0]) and \(kinds[1])", hint: "a rule has at most one of \(RuleFileReader.kindFields.joined(separator: ", ")); write two rules")
         }
         let kind = kinds.first
-        if let within = fields["within"], kind != "all", kind != "sequence" {
+        if fields["within"] != nil, kind != "all", kind != "sequence" {
             error(
-                within, "within at the rule level applies to all and sequence only",
+                fields.key("within"), "within at the rule level applies to all and sequence only",
                 hint: kind == nil || kind == "threshold" ? "put the window inside the threshold: threshold: {count: 3, within: 1h}" : "\(kind!) takes no window")
         }
         if kind == "all" || kind == "any" || kind == "sequence" || kind == "absent" {
             for field in ["on", "match", "condition"] where fields[field] != nil {
-                error(fields[field], "\(field) does not apply to a rule with \(kind!)", hint: kind == "absent" ? "put it inside absent" : "put it in each member of \(kind!)")
+                error(fields.key(field), "\(field) does not apply to a rule with \(kind!)", hint: kind == "absent" ? "put it inside absent" : "put it in each member of \(kind!)")
             }
         }
 
@@ -344,7 +389,6 @@ struct RuleFileReader {
 
     mutating func condition(_ node: Node, types: [String]) -> RuleExpression? {
         guard let text = text(node, field: "condition") else { return nil }
-        let quoteOffset = (node.scalar?.style == .singleQuoted || node.scalar?.style == .doubleQuoted) ? 1 : 0
         do {
             let expression = try RuleExpressionParser.parse(text)
             for path in expression.paths {
@@ -356,7 +400,7 @@ struct RuleFileReader {
             }
             return expression
         } catch {
-            self.error(node, "condition: \(error.message)", hint: error.hint, offset: error.column - 1 + quoteOffset)
+            self.error(node, atValueOffset: error.column - 1, "condition: \(error.message)", hint: error.hint)
             return nil
         }
     }
@@ -403,13 +447,13 @@ struct RuleFileReader {
             return nil
         }
         if aggregates.count > 1 {
-            error(fields[aggregates[1].name], "threshold has both \(aggregates[0].name) and \(aggregates[1].name)", hint: "one aggregate per rule")
+            error(fields.key(aggregates[1].name), "threshold has both \(aggregates[0].name) and \(aggregates[1].name)", hint: "one aggregate per rule")
             return nil
         }
         let valueNode = fields[aggregate.name]!
         if aggregate == .count {
             if let comparator = comparators.first {
-                error(fields[comparator.name], "count takes no comparator", hint: "count: N fires at N matching events; use sum with a comparator for other tests")
+                error(fields.key(comparator.name), "count takes no comparator", hint: "count: N fires at N matching events; use sum with a comparator for other tests")
                 return nil
             }
             guard let count = valueNode.int, count >= 1, valueNode.tag.rawValue == Tag.Name.int.rawValue else {
@@ -426,7 +470,7 @@ struct RuleFileReader {
         checkAgainstSchemas(path, types: types, at: valueNode, needsNumber: true, aggregate: aggregate.name)
         guard comparators.count == 1, let comparator = comparators.first else {
             error(
-                comparators.count > 1 ? fields[comparators[1].name] : node,
+                comparators.count > 1 ? fields.key(comparators[1].name) : node,
                 comparators.isEmpty ? "\(aggregate.name) needs a comparator" : "threshold has more than one comparator",
                 hint: "one of gt, gte, lt, lte, eq with a number: {\(aggregate.name): \(path.joined(separator: ".")), gte: 100}")
             return nil
@@ -504,7 +548,7 @@ struct RuleFileReader {
             let missing = required.compactMap(\.stringValue).filter { name in name != "cause" && !members.contains { $0.key == name } }
             if !missing.isEmpty {
                 warning(
-                    fields["data"] ?? node, "the schema of \(type) requires \(missing.joined(separator: ", ")) in data, which emit.data does not set",
+                    fields.key("data") ?? node, "the schema of \(type) requires \(missing.joined(separator: ", ")) in data, which emit.data does not set",
                     hint: "downstream consumers validating \(type) would refuse these triggers")
             }
         }
@@ -518,8 +562,7 @@ struct RuleFileReader {
             do {
                 return try Template.parse(scalar.string)
             } catch {
-                let quoteOffset = (scalar.style == .singleQuoted || scalar.style == .doubleQuoted) ? 1 : 0
-                self.error(node, error.message, hint: error.hint, offset: error.offset + quoteOffset)
+                self.error(node, atValueOffset: error.offset, error.message, hint: error.hint)
                 return nil
             }
         case .mapping(let mapping):

@@ -35,9 +35,6 @@ extension RuleSet {
                 return left < right
             }.map(\.element)
         }
-        if sources.isEmpty {
-            diagnostics.append(RuleDiagnostic(location: RuleSourceLocation(file: "-"), message: "no rule files given"))
-        }
         let failed = diagnostics.contains { $0.severity == .error }
         return Check(ruleSet: failed ? nil : RuleSet(rules: rules), diagnostics: diagnostics)
     }
@@ -52,6 +49,9 @@ extension RuleSet {
             } catch {
                 unreadable.append(RuleDiagnostic(location: RuleSourceLocation(file: file), message: "cannot read the file: \(error.localizedDescription)"))
             }
+        }
+        if files.isEmpty {
+            return Check(ruleSet: nil, diagnostics: [RuleDiagnostic(location: RuleSourceLocation(file: "-"), message: "no rule files given")])
         }
         var check = check(sources: sources, schemas: schemas)
         if !unreadable.isEmpty {

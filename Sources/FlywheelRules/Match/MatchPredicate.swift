@@ -55,20 +55,30 @@ public struct MatchPredicate: Sendable, Hashable {
         case .in: return operand.arrayValue?.contains(value) ?? false
         case .nin: return !(operand.arrayValue?.contains(value) ?? false)
         case .prefix, .suffix, .contains:
-            guard case .string(let text) = value, case .string(let part) = operand else { return false }
-            let bytes = Array(text.utf8)
-            let partBytes = Array(part.utf8)
-            switch op {
-            case .prefix: return bytes.starts(with: partBytes)
-            case .suffix: return bytes.reversed().starts(with: partBytes.reversed())
-            default: return partBytes.isEmpty || bytes.indices.contains { bytes[$0...].starts(with: partBytes) }
+            guard case .string(var text) = value, case .string(var part) = operand else { return false }
+            let op = self.op
+            return text.withUTF8 { bytes in
+                part.withUTF8 { partBytes in
+                    guard partBytes.count <= bytes.count else { return false }
+                    switch op {
+                    case .prefix: return bytes.prefix(partBytes.count).elementsEqual(partBytes)
+                    case .suffix: return bytes.suffix(partBytes.count).elementsEqual(partBytes)
+                    default:
+                        guard !partBytes.isEmpty else { return true }
+                        for start in 0...(bytes.count - partBytes.count)
+                        where bytes[start] == partBytes[0] && bytes[start..<(start + partBytes.count)].elementsEqual(partBytes) {
+                            return true
+                        }
+                        return false
+                    }
+                }
             }
         case .gt, .gte, .lt, .lte:
             let order: Int
             switch (value, operand) {
             case (.number(let a), .number(let b)): order = a < b ? -1 : (a == b ? 0 : 1)
             case (.string(let a), .string(let b)):
-                order = a.utf8.elementsEqual(b.utf8) ? 0 : (a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1)
+                order = a.hasSameCodePoints(as: b) ? 0 : (a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1)
             default: return false
             }
             switch op {

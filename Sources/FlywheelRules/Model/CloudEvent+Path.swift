@@ -24,9 +24,11 @@ extension CloudEvent {
         default: root = extensions[first].map(JSONValue.string)
         }
         guard var current = root else { return nil }
-        for component in path.dropFirst() {
-            guard case .object(let object) = current, let next = object[component] else { return nil }
+        var index = 1
+        while index < path.count {
+            guard case .object(let object) = current, let next = object[path[index]] else { return nil }
             current = next
+            index += 1
         }
         return current
     }

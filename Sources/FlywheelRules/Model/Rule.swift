@@ -1,7 +1,9 @@
 import FlywheelEvents
 
 /// One checked rule of a rule file.
-public struct Rule: Sendable {
+///
+/// A class, so that the engine's hot path refers to a rule without copying its parts.
+public final class Rule: Sendable {
     /// Unique within a rule set: `[a-z0-9-]+`.
     public let id: String
     public let description: String?
@@ -10,6 +12,8 @@ public struct Rule: Sendable {
     /// Where the rule is defined.
     public let location: RuleSourceLocation
     let logic: Logic
+    /// The filters of `logic`, once.
+    let filters: [EventFilter]
     /// No firing for a key at a time before its last firing plus this, in milliseconds.
     public let cooldown: Int64?
     public let emit: Emit
@@ -50,7 +54,7 @@ public struct Rule: Sendable {
     /// The event types the rule reads.
     public var eventTypes: [String] {
         var seen: [String] = []
-        for filter in logic.filters { for type in filter.types where !seen.contains(type) { seen.append(type) } }
+        for filter in filters { for type in filter.types where !seen.contains(type) { seen.append(type) } }
         return seen
     }
 
@@ -70,6 +74,7 @@ public struct Rule: Sendable {
         self.version = version
         self.location = location
         self.logic = logic
+        self.filters = logic.filters
         self.cooldown = cooldown
         self.emit = emit
     }

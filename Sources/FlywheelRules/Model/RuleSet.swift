@@ -17,10 +17,12 @@ public struct RuleSet: Sendable {
 /// Finds the rules (and compound members) an event may concern without looking at the others: by event type, then,
 /// where a filter has an equality or `in` predicate on text, by the event's value at that path.
 struct RuleIndex: Sendable {
-    /// A rule and which of its filters (0 unless the rule is compound).
+    /// A rule, which of its filters (0 unless the rule is compound), and where the filter's tests are in
+    /// `testList`.
     struct Entry: Sendable, Hashable, Comparable {
         var rule: Int
         var member: Int
+        var tests: Range<Int>
         static func < (a: Entry, b: Entry) -> Bool { (a.rule, a.member) < (b.rule, b.member) }
     }
 
@@ -34,12 +36,57 @@ struct RuleIndex: Sendable {
         var fields: [FieldTable] = []
     }
 
+    enum Test: Sendable {
+        case predicate(MatchPredicate)
+        case condition(RuleExpression)
+
+        func holds(for event: CloudEvent) -> Bool {
+            switch self {
+            case .predicate(let predicate): predicate.matches(event)
+            case .condition(let expression): expression.evaluate(on: event).isTrue
+            }
+        }
+    }
+
     private var byType: [String: TypeTable] = [:]
+    /// Every distinct predicate and condition of the rule set: equal ones of different rules share a number, so
+    /// an event evaluates each once however many rules use it.
+    private(set) var tests: [Test] = []
+    /// The numbers of each filter's tests, one filter after the other.
+    private(set) var testList: [Int] = []
 
     init(rules: [Rule]) {
+        var predicateNumbers: [MatchPredicate: Int] = [:]
+        var conditionNumbers: [RuleExpression: Int] = [:]
+        var filterTests: [[Range<Int>]] = []
+        for rule in rules {
+            filterTests.append(rule.filters.map { filter in
+                var numbers: [Int] = []
+                for predicate in filter.match {
+                    if let number = predicateNumbers[predicate] {
+                        numbers.append(number)
+                    } else {
+                        predicateNumbers[predicate] = tests.count
+                        numbers.append(tests.count)
+                        tests.append(.predicate(predicate))
+                    }
+                }
+                if let condition = filter.condition {
+                    if let number = conditionNumbers[condition] {
+                        numbers.append(number)
+                    } else {
+                        conditionNumbers[condition] = tests.count
+                        numbers.append(tests.count)
+                        tests.append(.condition(condition))
+                    }
+                }
+                testList += numbers
+                return (testList.count - numbers.count)..<testList.count
+            })
+        }
         for (ruleIndex, rule) in rules.enumerated() {
-            for (memberIndex, filter) in rule.logic.filters.enumerated() {
-                let entry = Entry(rule: ruleIndex, member: memberIndex)
+            for (memberIndex, filter) in rule.filters.enumerated() {
+                let entry = Entry(rule: ruleIndex, member: memberIndex, tests: filterTests[ruleIndex][memberIndex])
                 let indexed = filter.match.lazy.compactMap { predicate -> ([String], [String])? in
                     switch (predicate.op, predicate.operand) {
                     case (.eq, .string(let value)): return (predicate.path, [value])

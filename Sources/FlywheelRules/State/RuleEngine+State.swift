@@ -71,8 +71,7 @@ extension RuleEngine {
     private func encode(_ state: KeyState, rule: Rule) -> JSONValue {
         var object = JSONObject()
         object["version"] = .string(rule.version)
-        if let lastFiring = state.lastFiring { object["last_firing"] = .number(Double(lastFiring)) }
-        if state.ordinal > 0 { object["ordinal"] = .number(Double(state.ordinal)) }
+        if !state.firingTimes.isEmpty { object["firings"] = .array(state.firingTimes.map { .number(Double($0)) }) }
         switch state.body {
         case .none:
             break
@@ -118,8 +117,7 @@ extension RuleEngine {
 
     private mutating func decode(_ record: JSONValue, rule: Rule) throws(RulesError) -> KeyState {
         var state = KeyState(body: .none)
-        state.lastFiring = record[path: "last_firing"]?.numberValue.map { Int64($0) }
-        state.ordinal = Int32(record[path: "ordinal"]?.numberValue ?? 0)
+        state.firingTimes = (record[path: "firings"]?.arrayValue ?? []).compactMap { $0.numberValue.map { Int64($0) } }
         switch rule.logic {
         case .each, .any:
             break
@@ -139,7 +137,7 @@ extension RuleEngine {
         case .all, .sequence:
             var members: [[KeyState.Entry]] = []
             for list in record[path: "members"]?.arrayValue ?? [] { members.append(try entries(list)) }
-            guard members.count == rule.logic.filters.count else { throw RuleEngine.stateError("rule \(rule.id): wrong number of members") }
+            guard members.count == rule.filters.count else { throw RuleEngine.stateError("rule \(rule.id): wrong number of members") }
             state.body = .members(members)
         case .absent:
             let cause = try self.cause(record[path: "cause"])

@@ -88,7 +88,10 @@ public struct RuleTestFile: Sendable {
                     reader.error(fields["tests"] ?? root, "tests must be a list of test cases", hint: "each with name, events and expect")
                 }
             } else if reader.diagnostics.isEmpty {
-                reader.error(nil, "the file is empty", hint: "a rule test file has rules: and tests:")
+                reader.diagnostics.append(
+                    RuleDiagnostic(
+                        location: RuleSourceLocation(file: path, line: 1, column: 1), message: "the file is empty",
+                        hint: "a rule test file has rules: and tests:"))
             }
         } catch {
             throw RulesError(code: .invalidTest, diagnostics: [RuleFileReader.syntaxDiagnostic(error, file: path)])

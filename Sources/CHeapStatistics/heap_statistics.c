@@ -1,0 +1,16 @@
+#include "heap_statistics.h"
+
+#if defined(__linux__)
+#include <features.h>
+#endif
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+
+size_t flywheel_heap_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+}
+#else
+size_t flywheel_heap_in_use(void) { return 0; }
+#endif
