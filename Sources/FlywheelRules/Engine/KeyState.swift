@@ -23,13 +23,13 @@ struct KeyState: Sendable {
     enum Body: Sendable {
         /// `each` and `any`: nothing but the firing time.
         case none
-        /// A threshold without a window: the aggregate since the last firing.
-        case running(Running)
+        /// A threshold without a window: the aggregate since the last firing (boxed, to keep every key's state small).
+        indirect case running(Running)
         /// A threshold with a window: the accepted events since the last firing, in time order.
         case window([Entry])
         /// `all` and `sequence`: each member's accepted events since the last firing, in time order.
         case members([[Entry]])
-        case absence(Absence)
+        indirect case absence(Absence)
     }
 
     struct Running: Sendable, Equatable {
@@ -64,13 +64,74 @@ struct KeyState: Sendable {
 
 /// An `EventCause` with its type and topic interned in the engine's symbol table, to keep state small.
 struct StoredCause: Sendable, Equatable {
-    var id: String
+    var compactID: CompactEventID
     var type: UInt32
     var topic: UInt32
     var partition: Int32
     var offset: Int64
 
     static let noTopic = UInt32.max
+
+    init(id: String, type: UInt32, topic: UInt32, partition: Int32, offset: Int64) {
+        compactID = CompactEventID(id)
+        self.type = type
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+
+    var id: String { compactID.text }
+}
+
+/// An event id as the engine keeps it: a lower-case UUID in 16 bytes, anything else as its text.
+enum CompactEventID: Sendable, Equatable {
+    case uuid(UInt64, UInt64)
+    case text(String)
+
+    init(_ text: String) {
+        var text = text
+        let packed = text.withUTF8 { bytes -> (UInt64, UInt64)? in
+            guard bytes.count == 36 else { return nil }
+            var words: (UInt64, UInt64) = (0, 0)
+            var digits = 0
+            for position in 0..<36 {
+                let byte = bytes[position]
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard byte == UInt8(ascii: "-") else { return nil }
+                    continue
+                }
+                let nibble: UInt8
+                if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                    nibble = byte - UInt8(ascii: "0")
+                } else if byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f") {
+                    nibble = byte - UInt8(ascii: "a") + 10
+                } else {
+                    return nil
+                }
+                if digits < 16 { words.0 = words.0 << 4 | UInt64(nibble) } else { words.1 = words.1 << 4 | UInt64(nibble) }
+                digits += 1
+            }
+            return words
+        }
+        self = packed.map { .uuid($0.0, $0.1) } ?? .text(text)
+    }
+
+    var text: String {
+        switch self {
+        case .text(let text):
+            return text
+        case .uuid(let high, let low):
+            let hex = Array("0123456789abcdef".utf8)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(36)
+            for index in 0..<32 {
+                if index == 8 || index == 12 || index == 16 || index == 20 { bytes.append(UInt8(ascii: "-")) }
+                let word = index < 16 ? high : low
+                bytes.append(hex[Int((word >> UInt64(60 - 4 * (index % 16))) & 0xF)])
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
 }
 
 extension Array where Element == KeyState.Entry {

@@ -11,9 +11,10 @@ extension RuleEngine {
         into firings: inout [RuleFiring]
     ) {
         let rule = ruleSet.rules[index]
-        var state = states[index].removeValue(forKey: key) ?? KeyState(body: .members(Array(repeating: [], count: count)))
+        let (taken, slot) = takeState(rule: index, key: key) { KeyState(body: .members(Array(repeating: [], count: count))) }
+        var state = taken
         guard case .members(var members) = state.body else {
-            states[index][key] = state
+            putState(state, slot)
             return
         }
         state.body = .none
@@ -68,6 +69,6 @@ extension RuleEngine {
             }
         }
         state.body = .members(members)
-        states[index][key] = state
+        putState(state, slot)
     }
 }

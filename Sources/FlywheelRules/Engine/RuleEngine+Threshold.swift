@@ -4,7 +4,8 @@ extension RuleEngine {
     /// `each` and `any`: every accepted event fires, cooldown permitting.
     mutating func evaluateEach(rule index: Int, key: String, input: RuleInput, into firings: inout [RuleFiring]) {
         let rule = ruleSet.rules[index]
-        var state = states[index].removeValue(forKey: key) ?? KeyState(body: .none)
+        let (taken, slot) = takeState(rule: index, key: key) { KeyState(body: .none) }
+        var state = taken
         if coolingDown(rule, state, at: input.time) {
             statistics.suppressed += 1
         } else {
@@ -18,7 +19,7 @@ extension RuleEngine {
                     causes: [cause], omitted: 0, event: .event(input.event),
                     explanation: "event \(input.event.id) (\(input.event.type)) passed \(what) for key \(key)"))
         }
-        states[index][key] = state
+        putState(state, slot)
     }
 
     /// `threshold`: aggregate the key's accepted events (in the window, if any) and compare.
@@ -34,9 +35,10 @@ extension RuleEngine {
         }
         let entry = KeyState.Entry(time: input.time, sequence: sequence, value: value, cause: storedCause(input))
         if let within = threshold.within {
-            var state = states[index].removeValue(forKey: key) ?? KeyState(body: .window([]))
+            let (taken, slot) = takeState(rule: index, key: key) { KeyState(body: .window([])) }
+            var state = taken
             guard case .window(var entries) = state.body else {
-                states[index][key] = state
+                putState(state, slot)
                 return
             }
             state.body = .none
@@ -62,11 +64,12 @@ extension RuleEngine {
                 }
             }
             state.body = .window(entries)
-            states[index][key] = state
+            putState(state, slot)
         } else {
-            var state = states[index].removeValue(forKey: key) ?? KeyState(body: .running(KeyState.Running()))
+            let (taken, slot) = takeState(rule: index, key: key) { KeyState(body: .running(KeyState.Running())) }
+            var state = taken
             guard case .running(var running) = state.body else {
-                states[index][key] = state
+                putState(state, slot)
                 return
             }
             state.body = .none
@@ -92,7 +95,7 @@ extension RuleEngine {
                 }
             }
             state.body = .running(running)
-            states[index][key] = state
+            putState(state, slot)
         }
     }
 

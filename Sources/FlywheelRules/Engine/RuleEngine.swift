@@ -76,7 +76,7 @@ public struct RuleEngine: Sendable {
         statistics.events += 1
         if let clock, input.time < clock - options.allowedLateness { statistics.late += 1 }
         var firings = advance(to: input.time)
-        ruleSet.index.candidates(for: input.event, into: &candidates)
+        findCandidates(for: input.event)
         for entry in candidates {
             guard accepts(entry, input.event) else { continue }
             let rule = ruleSet.rules[entry.rule]
@@ -102,17 +102,30 @@ public struct RuleEngine: Sendable {
         return firings
     }
 
-    /// Whether the event passes the filter's `match` and `condition`; each test is evaluated once per event.
-    private mutating func accepts(_ entry: RuleIndex.Entry, _ event: CloudEvent) -> Bool {
-        for position in entry.tests {
-            let test = ruleSet.index.testList[position]
-            if testEvaluatedAt[test] != sequence {
-                testEvaluatedAt[test] = sequence
-                testResults[test] = ruleSet.index.tests[test].holds(for: event)
-            }
-            if !testResults[test] { return false }
+    /// Fills `candidates` with the rules (and members) that may accept the event, in rule order: by its type, by the
+    /// values the field indexes select, and the unindexed ones whose first test holds.
+    private mutating func findCandidates(for event: CloudEvent) {
+        candidates.removeAll(keepingCapacity: true)
+        guard let table = ruleSet.index.table(for: event.type) else { return }
+        for group in table.unfiltered where group.test.map({ holds($0, event) }) ?? true {
+            RuleIndex.merge(group.entries, into: &candidates)
         }
+        RuleIndex.addFieldMatches(of: table, for: event, into: &candidates)
+    }
+
+    /// Whether the event passes the filter's `match` and `condition`.
+    private mutating func accepts(_ entry: RuleIndex.Entry, _ event: CloudEvent) -> Bool {
+        for position in entry.tests where !holds(ruleSet.index.testList[position], event) { return false }
         return true
+    }
+
+    /// Whether test number `test` of the index holds for the event; each test is evaluated once per event.
+    private mutating func holds(_ test: Int, _ event: CloudEvent) -> Bool {
+        if testEvaluatedAt[test] != sequence {
+            testEvaluatedAt[test] = sequence
+            testResults[test] = ruleSet.index.tests[test].holds(for: event)
+        }
+        return testResults[test]
     }
 
     /// Moves the clock forward to `time` (never back) and returns the absences that came due.
@@ -123,6 +136,26 @@ public struct RuleEngine: Sendable {
     private mutating func advance(to time: Int64) -> [RuleFiring] {
         if clock == nil || time > clock! { clock = time }
         return fireDueAbsences()
+    }
+
+    /// Where a key's state taken out of its table goes back.
+    struct StateSlot {
+        var rule: Int
+        var key: String
+        var index: Dictionary<String, KeyState>.Index?
+    }
+
+    /// Takes the key's state out of its rule's table with one lookup, so that changing it never copies it; a key
+    /// without state gets `make()`. Nothing else may be added to that rule's table before `putState`.
+    mutating func takeState(rule: Int, key: String, orMake make: () -> KeyState) -> (KeyState, StateSlot) {
+        guard let index = states[rule].index(forKey: key) else { return (make(), StateSlot(rule: rule, key: key, index: nil)) }
+        var state = KeyState(body: .none)
+        swap(&state, &states[rule].values[index])
+        return (state, StateSlot(rule: rule, key: key, index: index))
+    }
+
+    mutating func putState(_ state: KeyState, _ slot: StateSlot) {
+        if let index = slot.index { states[slot.rule].values[index] = state } else { states[slot.rule][slot.key] = state }
     }
 
     /// Whether a cooldown holds back a firing of the key at `time`.

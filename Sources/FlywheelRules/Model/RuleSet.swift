@@ -31,8 +31,14 @@ struct RuleIndex: Sendable {
         var byValue: [String: [Entry]]
     }
 
+    /// Entries not indexed by value, grouped by their first test: when it fails, the whole group is passed over.
+    struct TestGroup: Sendable {
+        var test: Int?
+        var entries: [Entry]
+    }
+
     struct TypeTable: Sendable {
-        var unfiltered: [Entry] = []
+        var unfiltered: [TestGroup] = []
         var fields: [FieldTable] = []
     }
 
@@ -107,7 +113,12 @@ struct RuleIndex: Sendable {
                             table.fields[position!].byValue[value, default: []].append(entry)
                         }
                     } else {
-                        table.unfiltered.append(entry)
+                        let first = entry.tests.isEmpty ? nil : testList[entry.tests.lowerBound]
+                        if let group = table.unfiltered.firstIndex(where: { $0.test == first }) {
+                            table.unfiltered[group].entries.append(entry)
+                        } else {
+                            table.unfiltered.append(TestGroup(test: first, entries: [entry]))
+                        }
                     }
                     byType[type] = table
                 }
@@ -115,29 +126,39 @@ struct RuleIndex: Sendable {
         }
     }
 
-    /// The entries that may accept `event`, in rule order; each entry's filter still has to be checked.
-    func candidates(for event: CloudEvent, into result: inout [Entry]) {
-        result.removeAll(keepingCapacity: true)
-        guard let table = byType[event.type] else { return }
-        result.append(contentsOf: table.unfiltered)
+    /// The rules (and members) that read events of `type`, or nil if none does.
+    func table(for type: String) -> TypeTable? { byType[type] }
+
+    /// Adds to `result` (kept in rule order) the entries the event's values select in the table's field indexes.
+    static func addFieldMatches(of table: TypeTable, for event: CloudEvent, into result: inout [Entry]) {
         for field in table.fields {
             switch event.value(at: field.path) {
             case .string(let value):
-                if let entries = field.byValue[value] { result.append(contentsOf: entries) }
+                if let entries = field.byValue[value] { merge(entries, into: &result) }
             case .array(let items):
                 for case .string(let value) in items {
-                    if let entries = field.byValue[value] { result.append(contentsOf: entries) }
+                    if let entries = field.byValue[value] { merge(entries, into: &result) }
                 }
             default:
                 continue
             }
         }
-        if table.fields.isEmpty { return }
-        result.sort()
-        var last: Entry?
-        result.removeAll { entry in
-            defer { last = entry }
-            return entry == last
+    }
+
+    /// Inserts `entries` (few, in rule order) into the ordered `result`, leaving out ones already there.
+    static func merge(_ entries: [Entry], into result: inout [Entry]) {
+        for entry in entries {
+            if let last = result.last, last < entry {
+                result.append(entry)
+                continue
+            }
+            var low = 0
+            var high = result.count
+            while low < high {
+                let middle = (low + high) / 2
+                if result[middle] < entry { low = middle + 1 } else { high = middle }
+            }
+            if low == result.count || result[low] != entry { result.insert(entry, at: low) }
         }
     }
 }
