@@ -51,10 +51,13 @@ let package = Package(
         // The engine's events: JSON, CloudEvents and their Kafka binding; no Kafka client, HTTP or CLI.
         .target(name: "FlywheelEvents"),
         // The rule engine; like FlywheelEvents it knows nothing of Kafka, HTTP or the CLI.
+        // Reading YAML documents field by field, with file:line:column diagnostics and hints.
+        .target(name: "FlywheelYAML", dependencies: ["FlywheelEvents", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "FlywheelRules",
             dependencies: [
                 "FlywheelEvents",
+                "FlywheelYAML",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -73,7 +76,7 @@ let package = Package(
         // Topics as code: topics/*.yaml specifications, compared with and applied to a cluster.
         .target(
             name: "FlywheelTopics",
-            dependencies: ["FlywheelKafka", "FlywheelEvents", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FlywheelKafka", "FlywheelEvents", "FlywheelYAML", .product(name: "Yams", package: "Yams")],
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings
         ),

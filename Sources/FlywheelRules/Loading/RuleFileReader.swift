@@ -1,4 +1,5 @@
 import FlywheelEvents
+import FlywheelYAML
 import Yams
 
 /// Reads the rules of one YAML rule file, collecting every problem with its `file:line:column` instead of stopping
@@ -15,106 +16,36 @@ struct RuleFileReader {
     static let emitFields = ["type", "topic", "data"]
     static let kindFields = ["threshold", "all", "any", "sequence", "absent"]
 
-    let file: String
+    var yaml: YAMLReader
     let schemas: EventSchemas?
-    var diagnostics: [RuleDiagnostic] = []
-    /// The file's text by line, to place errors inside multi-line and escaped values.
-    private var sourceLines: [[Character]] = []
 
     init(file: String, schemas: EventSchemas?) {
-        self.file = file
+        yaml = YAMLReader(file: file)
         self.schemas = schemas
-    }
-
-    // MARK: Diagnostics
-
-    func location(_ node: Node?, offset: Int = 0) -> RuleSourceLocation {
-        guard let mark = node?.mark else { return RuleSourceLocation(file: file) }
-        return RuleSourceLocation(file: file, line: mark.line, column: mark.column + offset)
-    }
-
-    mutating func error(_ node: Node?, _ message: String, hint: String? = nil, offset: Int = 0) {
-        diagnostics.append(RuleDiagnostic(location: location(node, offset: offset), message: message, hint: hint))
-    }
-
-    /// Reports an error at the character `offset` of a scalar's value, found in the file's text (the value of a
-    /// block, folded or escaped scalar is not laid out in the file as it reads).
-    mutating func error(_ node: Node, atValueOffset offset: Int, _ message: String, hint: String?) {
-        diagnostics.append(RuleDiagnostic(location: location(node, valueOffset: offset), message: message, hint: hint))
-    }
-
-    func location(_ node: Node, valueOffset offset: Int) -> RuleSourceLocation {
-        guard case .scalar(let scalar) = node, let mark = node.mark else { return location(node) }
-        let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
-        let fallback = location(node, offset: offset + (quoted ? 1 : 0))
-        let value = Array(scalar.string)
-        guard offset < value.count, mark.line >= 1, mark.line <= sourceLines.count else { return fallback }
-        // The text from the offset to the end of its line is in the file verbatim unless it holds an escape.
-        var end = offset
-        while end < value.count, value[end] != "\n", end - offset < 24 { end += 1 }
-        let needle = Array(value[offset..<end])
-        guard !needle.isEmpty else { return fallback }
-        func occurs(_ haystack: [Character], at start: Int) -> Bool {
-            start + needle.count <= haystack.count && haystack[start..<(start + needle.count)].elementsEqual(needle)
-        }
-        var skip = (0..<offset).count(where: { occurs(value, at: $0) })
-        let lastLine = min(sourceLines.count, mark.line + value.count(where: { $0 == "\n" }) + 1)
-        for line in mark.line...lastLine {
-            let text = sourceLines[line - 1]
-            let first = line == mark.line ? max(0, mark.column - 1) : 0
-            for start in first..<max(first, text.count) where occurs(text, at: start) {
-                if skip == 0 { return RuleSourceLocation(file: file, line: line, column: start + 1) }
-                skip -= 1
-            }
-        }
-        return fallback
-    }
-
-    mutating func warning(_ node: Node?, _ message: String, hint: String? = nil) {
-        diagnostics.append(RuleDiagnostic(location: location(node), severity: .warning, message: message, hint: hint))
-    }
-
-    /// A value as the file wrote it, quoted and shortened.
-    static func shown(_ node: Node) -> String {
-        switch node {
-        case .scalar(let scalar):
-            let text = scalar.string.count > 40 ? scalar.string.prefix(37) + "..." : scalar.string
-            return text.isEmpty ? "an empty value" : "'\(text)'"
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        }
     }
 
     // MARK: The file
 
     /// The rules of the file, each paired with its YAML node; a rule with errors is left out.
-    mutating func read(yaml: String) -> [(Rule, Node)] {
-        sourceLines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            diagnostics.append(RuleFileReader.syntaxDiagnostic(error, file: file))
-            return []
-        }
-        guard let root else {
-            diagnostics.append(
-                RuleDiagnostic(
-                    location: RuleSourceLocation(file: file, line: 1, column: 1), message: "the file is empty",
+    mutating func read(_ text: String) -> [(Rule, Node)] {
+        guard let composed = yaml.compose(text) else { return [] }
+        guard let root = composed else {
+            yaml.diagnostics.append(
+                YAMLDiagnostic(
+                    location: YAMLLocation(file: yaml.file, line: 1, column: 1), message: "the file is empty",
                     hint: "a rule file is a mapping with a list of rules under 'rules:'"))
             return []
         }
-        guard let fields = fields(of: root, known: RuleFileReader.fileFields, what: "a rule file") else { return [] }
+        guard let fields = yaml.fields(of: root, known: RuleFileReader.fileFields, what: "a rule file") else { return [] }
         if let version = fields["version"], version.int != 1 {
-            error(version, "version must be 1, not \(RuleFileReader.shown(version))", hint: "this Flywheel reads rule files of version 1")
+            yaml.error(version, "version must be 1, not \(YAMLReader.shown(version))", hint: "this Flywheel reads rule files of version 1")
         }
         guard let list = fields["rules"] else {
-            error(root, "missing field rules", hint: "list the rules under 'rules:'")
+            yaml.error(root, "missing field rules", hint: "list the rules under 'rules:'")
             return []
         }
         guard case .sequence(let sequence) = list else {
-            error(list, "rules must be a list of rules, not \(RuleFileReader.shown(list))", hint: "start each rule with '- id: ...'")
+            yaml.error(list, "rules must be a list of rules, not \(YAMLReader.shown(list))", hint: "start each rule with '- id: ...'")
             return []
         }
         var rules: [(Rule, Node)] = []
@@ -124,98 +55,30 @@ struct RuleFileReader {
         return rules
     }
 
-    static func syntaxDiagnostic(_ error: any Error, file: String) -> RuleDiagnostic {
-        switch error as? YamlError {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return RuleDiagnostic(
-                location: RuleSourceLocation(file: file, line: mark.line, column: mark.column), message: "not valid YAML: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let field = duplicates.first ?? "a field"
-            return RuleDiagnostic(
-                location: RuleSourceLocation(file: file, line: context.mark.line, column: context.mark.column),
-                message: "\(field) is given more than once in this mapping", hint: "each field may appear once")
-        default:
-            return RuleDiagnostic(location: RuleSourceLocation(file: file), message: "not valid YAML: \(error)")
-        }
-    }
-
-    /// A mapping's fields by name, with the nodes of their names (for errors about a field itself).
-    struct Fields {
-        var values: [String: Node] = [:]
-        var keys: [String: Node] = [:]
-        subscript(name: String) -> Node? { values[name] }
-        func key(_ name: String) -> Node? { keys[name] }
-    }
-
-    /// The mapping's fields by name; unknown names are errors with a suggestion. Nil when `node` is no mapping.
-    mutating func fields(of node: Node, known: [String], what: String) -> Fields? {
-        guard case .mapping(let mapping) = node else {
-            error(node, "\(what) must be a mapping, not \(RuleFileReader.shown(node))")
-            return nil
-        }
-        var fields = Fields()
-        for (key, value) in mapping {
-            guard let name = key.scalar?.string else {
-                error(key, "field names must be text, not \(RuleFileReader.shown(key))")
-                continue
-            }
-            guard known.contains(name) else {
-                let suggestion = RuleFileReader.closest(to: name, in: known)
-                error(
-                    key, "unknown field \(name) in \(what)",
-                    hint: suggestion.map { "did you mean \($0)?" } ?? "the fields are \(known.joined(separator: ", "))")
-                continue
-            }
-            fields.values[name] = value
-            fields.keys[name] = key
-        }
-        return fields
-    }
-
-    /// The candidate within edit distance 2 of `name`, if there is one.
-    static func closest(to name: String, in candidates: [String]) -> String? {
-        let scored = candidates.map { ($0, editDistance(Array(name), Array($0))) }.filter { $0.1 <= 2 }
-        return scored.min(by: { $0.1 < $1.1 })?.0
-    }
-
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
-
     // MARK: A rule
 
     mutating func rule(_ node: Node) -> Rule? {
-        let before = errorCount
-        guard let fields = fields(of: node, known: RuleFileReader.ruleFields, what: "a rule") else { return nil }
+        let before = yaml.errorCount
+        guard let fields = yaml.fields(of: node, known: RuleFileReader.ruleFields, what: "a rule") else { return nil }
         let id = ruleID(fields["id"], rule: node)
         let what = id.map { "rule \($0)" } ?? "the rule"
-        let description = fields["description"].flatMap { text($0, field: "description") }
+        let description = fields["description"].flatMap { yaml.text($0, field: "description") }
         let key = fields["key"].flatMap { path($0, field: "key") } ?? ["subject"]
-        let cooldown = fields["cooldown"].flatMap { duration($0, field: "cooldown") }
+        let cooldown = fields["cooldown"].flatMap { yaml.duration($0, field: "cooldown") }
 
         let kinds = RuleFileReader.kindFields.filter { fields[$0] != nil }
         if kinds.count > 1 {
-            error(fields.key(kinds[1]), "\(what) has both \(kinds[0]) and \(kinds[1])", hint: "a rule has at most one of \(RuleFileReader.kindFields.joined(separator: ", ")); write two rules")
+            yaml.error(fields.key(kinds[1]), "\(what) has both \(kinds[0]) and \(kinds[1])", hint: "a rule has at most one of \(RuleFileReader.kindFields.joined(separator: ", ")); write two rules")
         }
         let kind = kinds.first
         if fields["within"] != nil, kind != "all", kind != "sequence" {
-            error(
+            yaml.error(
                 fields.key("within"), "within at the rule level applies to all and sequence only",
                 hint: kind == nil || kind == "threshold" ? "put the window inside the threshold: threshold: {count: 3, within: 1h}" : "\(kind!) takes no window")
         }
         if kind == "all" || kind == "any" || kind == "sequence" || kind == "absent" {
             for field in ["on", "match", "condition"] where fields[field] != nil {
-                error(fields.key(field), "\(field) does not apply to a rule with \(kind!)", hint: kind == "absent" ? "put it inside absent" : "put it in each member of \(kind!)")
+                yaml.error(fields.key(field), "\(field) does not apply to a rule with \(kind!)", hint: kind == "absent" ? "put it inside absent" : "put it in each member of \(kind!)")
             }
         }
 
@@ -231,7 +94,7 @@ struct RuleFileReader {
             }
         case "all", "any", "sequence":
             let members = self.members(fields[kind!]!, kind: kind!, key: key)
-            let within = fields["within"].flatMap { duration($0, field: "within") }
+            let within = fields["within"].flatMap { yaml.duration($0, field: "within") }
             if let members {
                 switch kind {
                 case "all": logic = .all(members, within: within)
@@ -247,25 +110,23 @@ struct RuleFileReader {
         if let emitNode = fields["emit"] {
             emit = self.emit(emitNode, logic: logic)
         } else {
-            error(node, "\(what) has no emit", hint: "say what a firing sends: emit: {type: retrain.requested, topic: mlops.retrain.requests}")
+            yaml.error(node, "\(what) has no emit", hint: "say what a firing sends: emit: {type: retrain.requested, topic: mlops.retrain.requests}")
             emit = nil
         }
-        guard errorCount == before, let id, let logic, let emit else { return nil }
+        guard yaml.errorCount == before, let id, let logic, let emit else { return nil }
         return Rule(
-            id: id, description: description, version: RuleVersion.hash(of: node), location: location(node), logic: logic,
+            id: id, description: description, version: RuleVersion.hash(of: node), location: yaml.location(node), logic: logic,
             cooldown: cooldown, emit: emit)
     }
 
-    private var errorCount: Int { diagnostics.count(where: { $0.severity == .error }) }
-
     mutating func ruleID(_ node: Node?, rule: Node) -> String? {
         guard let node else {
-            error(rule, "the rule has no id", hint: "give every rule a unique id of a-z, 0-9 and '-'")
+            yaml.error(rule, "the rule has no id", hint: "give every rule a unique id of a-z, 0-9 and '-'")
             return nil
         }
-        guard let id = text(node, field: "id") else { return nil }
+        guard let id = yaml.text(node, field: "id") else { return nil }
         guard id.count <= 128, id.utf8.allSatisfy({ ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") }) else {
-            error(node, "id \(RuleFileReader.shown(node)) must be made of a-z, 0-9 and '-' (at most 128)", hint: "like retrain-on-fresh-data")
+            yaml.error(node, "id \(YAMLReader.shown(node)) must be made of a-z, 0-9 and '-' (at most 128)", hint: "like retrain-on-fresh-data")
             return nil
         }
         return id
@@ -276,15 +137,15 @@ struct RuleFileReader {
     /// The filter, or nil after reporting its errors; `types` gets the event types even then, for later checks.
     mutating func filter(on: Node?, match: Node?, condition: Node?, key: [String], owner: Node, what: String, types: inout [String]) -> EventFilter? {
         guard let on else {
-            error(owner, "\(what) has no on", hint: "name the CloudEvent type it reads: on: data.arrived")
+            yaml.error(owner, "\(what) has no on", hint: "name the CloudEvent type it reads: on: data.arrived")
             return nil
         }
-        let before = errorCount
+        let before = yaml.errorCount
         types = eventTypes(on)
         let types = types
         let predicates = match.map { self.match($0, types: types) } ?? []
         let expression = condition.flatMap { self.condition($0, types: types) }
-        guard errorCount == before else { return nil }
+        guard yaml.errorCount == before else { return nil }
         return EventFilter(types: types, match: predicates, condition: expression, key: key)
     }
 
@@ -300,17 +161,17 @@ struct RuleFileReader {
         case .sequence(let sequence) where !sequence.isEmpty: items = Array(sequence)
         case .scalar: items = [node]
         default:
-            error(node, "on must be a CloudEvent type or a list of them, not \(RuleFileReader.shown(node))", hint: "on: data.arrived")
+            yaml.error(node, "on must be a CloudEvent type or a list of them, not \(YAMLReader.shown(node))", hint: "on: data.arrived")
             return []
         }
         for item in items {
-            guard let type = text(item, field: "on") else { continue }
+            guard let type = yaml.text(item, field: "on") else { continue }
             if types.contains(type) {
-                error(item, "on lists \(type) twice")
+                yaml.error(item, "on lists \(type) twice")
             } else {
                 types.append(type)
                 if let schemas, !schemas.types.isEmpty, schemas.schema(type: type) == nil {
-                    warning(item, "no schema for event type \(type)", hint: "known types: \(schemas.types.joined(separator: ", "))")
+                    yaml.warning(item, "no schema for event type \(type)", hint: "known types: \(schemas.types.joined(separator: ", "))")
                 }
             }
         }
@@ -319,7 +180,7 @@ struct RuleFileReader {
 
     mutating func match(_ node: Node, types: [String]) -> [MatchPredicate] {
         guard case .mapping(let mapping) = node else {
-            error(node, "match must be a mapping of paths to values or operators, not \(RuleFileReader.shown(node))", hint: "match: {data.dataset: {prefix: \"sales-\"}}")
+            yaml.error(node, "match must be a mapping of paths to values or operators, not \(YAMLReader.shown(node))", hint: "match: {data.dataset: {prefix: \"sales-\"}}")
             return []
         }
         var predicates: [MatchPredicate] = []
@@ -328,18 +189,18 @@ struct RuleFileReader {
             checkAgainstSchemas(path, types: types, at: keyNode, needsNumber: false)
             switch value {
             case .scalar:
-                predicates.append(MatchPredicate(path: path, op: .eq, operand: RuleFileReader.json(value)))
+                predicates.append(MatchPredicate(path: path, op: .eq, operand: YAMLReader.json(value)))
             case .sequence:
-                error(value, "a list is no value to compare \(path.joined(separator: ".")) with", hint: "to accept one of several values write {in: [a, b]}")
+                yaml.error(value, "a list is no value to compare \(path.joined(separator: ".")) with", hint: "to accept one of several values write {in: [a, b]}")
             case .mapping(let operators):
-                if operators.isEmpty { error(value, "no operator for \(path.joined(separator: "."))", hint: "like {gt: 0}") }
+                if operators.isEmpty { yaml.error(value, "no operator for \(path.joined(separator: "."))", hint: "like {gt: 0}") }
                 for (opNode, operand) in operators {
                     guard let name = opNode.scalar?.string, let op = MatchPredicate.Operator.all[name] else {
                         let name = opNode.scalar?.string ?? ""
                         let known = MatchPredicate.Operator.all.keys.sorted()
-                        error(
-                            opNode, "unknown operator \(RuleFileReader.shown(opNode))",
-                            hint: RuleFileReader.closest(to: name, in: known).map { "did you mean \($0)?" } ?? "operators are \(known.joined(separator: ", "))")
+                        yaml.error(
+                            opNode, "unknown operator \(YAMLReader.shown(opNode))",
+                            hint: YAMLReader.closest(to: name, in: known).map { "did you mean \($0)?" } ?? "operators are \(known.joined(separator: ", "))")
                         continue
                     }
                     if let operand = self.operand(operand, for: op) {
@@ -347,40 +208,40 @@ struct RuleFileReader {
                     }
                 }
             case .alias:
-                error(value, "aliases are not supported in rule files")
+                yaml.error(value, "aliases are not supported in rule files")
             }
         }
         return predicates
     }
 
     mutating func operand(_ node: Node, for op: MatchPredicate.Operator) -> JSONValue? {
-        let value = RuleFileReader.json(node)
+        let value = YAMLReader.json(node)
         switch op {
         case .in, .nin:
             guard case .array(let items) = value, items.allSatisfy({ !$0.isStructured }) else {
-                error(node, "\(op) takes a list of values, not \(RuleFileReader.shown(node))", hint: "\(op): [a, b]")
+                yaml.error(node, "\(op) takes a list of values, not \(YAMLReader.shown(node))", hint: "\(op): [a, b]")
                 return nil
             }
         case .prefix, .suffix, .contains:
             guard case .string = value else {
-                error(node, "\(op) takes text, not \(RuleFileReader.shown(node))", hint: "quote numbers: \(op): \"2026\"")
+                yaml.error(node, "\(op) takes text, not \(YAMLReader.shown(node))", hint: "quote numbers: \(op): \"2026\"")
                 return nil
             }
         case .exists:
             guard case .bool = value else {
-                error(node, "exists takes true or false, not \(RuleFileReader.shown(node))")
+                yaml.error(node, "exists takes true or false, not \(YAMLReader.shown(node))")
                 return nil
             }
         case .gt, .gte, .lt, .lte:
             switch value {
             case .number, .string: break
             default:
-                error(node, "\(op) takes a number or text, not \(RuleFileReader.shown(node))")
+                yaml.error(node, "\(op) takes a number or text, not \(YAMLReader.shown(node))")
                 return nil
             }
         default:
             guard !value.isStructured else {
-                error(node, "\(op) takes a single value, not \(RuleFileReader.shown(node))")
+                yaml.error(node, "\(op) takes a single value, not \(YAMLReader.shown(node))")
                 return nil
             }
         }
@@ -388,96 +249,96 @@ struct RuleFileReader {
     }
 
     mutating func condition(_ node: Node, types: [String]) -> RuleExpression? {
-        guard let text = text(node, field: "condition") else { return nil }
+        guard let text = yaml.text(node, field: "condition") else { return nil }
         do {
             let expression = try RuleExpressionParser.parse(text)
             for path in expression.paths {
                 if let problem = RulePath.problem(path) {
-                    error(node, "condition: \(problem.message)", hint: problem.hint)
+                    yaml.error(node, "condition: \(problem.message)", hint: problem.hint)
                 } else {
                     checkAgainstSchemas(path, types: types, at: node, needsNumber: false)
                 }
             }
             return expression
         } catch {
-            self.error(node, atValueOffset: error.column - 1, "condition: \(error.message)", hint: error.hint)
+            yaml.error(node, atValueOffset: error.column - 1, "condition: \(error.message)", hint: error.hint)
             return nil
         }
     }
 
     mutating func members(_ node: Node, kind: String, key: [String]) -> [EventFilter]? {
         guard case .sequence(let sequence) = node, sequence.count >= (kind == "any" ? 1 : 2) else {
-            error(
-                node, "\(kind) must be a list of \(kind == "any" ? "at least one member" : "at least two members"), not \(RuleFileReader.shown(node))",
+            yaml.error(
+                node, "\(kind) must be a list of \(kind == "any" ? "at least one member" : "at least two members"), not \(YAMLReader.shown(node))",
                 hint: "each member: {on: TYPE, match: ..., condition: ..., key: PATH}")
             return nil
         }
-        let before = errorCount
+        let before = yaml.errorCount
         var members: [EventFilter] = []
         for item in sequence {
-            guard let fields = fields(of: item, known: RuleFileReader.memberFields, what: "a member of \(kind)") else { continue }
+            guard let fields = yaml.fields(of: item, known: RuleFileReader.memberFields, what: "a member of \(kind)") else { continue }
             let memberKey = fields["key"].flatMap { path($0, field: "key") } ?? key
             if let filter = filter(on: fields["on"], match: fields["match"], condition: fields["condition"], key: memberKey, owner: item, what: "the member") {
                 members.append(filter)
             }
         }
-        return errorCount == before ? members : nil
+        return yaml.errorCount == before ? members : nil
     }
 
     mutating func absent(_ node: Node, key: [String]) -> Rule.Logic? {
-        guard let fields = fields(of: node, known: RuleFileReader.absentFields, what: "absent") else { return nil }
+        guard let fields = yaml.fields(of: node, known: RuleFileReader.absentFields, what: "absent") else { return nil }
         let filter = filter(on: fields["on"], match: fields["match"], condition: fields["condition"], key: key, owner: node, what: "absent")
         guard let forNode = fields["for"] else {
-            error(node, "absent has no for", hint: "how long a key must be silent: for: 6h")
+            yaml.error(node, "absent has no for", hint: "how long a key must be silent: for: 6h")
             return nil
         }
-        guard let silence = duration(forNode, field: "for"), let filter else { return nil }
+        guard let silence = yaml.duration(forNode, field: "for"), let filter else { return nil }
         return .absent(filter, silence: silence)
     }
 
     // MARK: Threshold
 
     mutating func threshold(_ node: Node, types: [String]) -> Threshold? {
-        guard let fields = fields(of: node, known: RuleFileReader.thresholdFields, what: "threshold") else { return nil }
+        guard let fields = yaml.fields(of: node, known: RuleFileReader.thresholdFields, what: "threshold") else { return nil }
         let aggregates = Threshold.Aggregate.all.filter { fields[$0.name] != nil }
         let comparators = Threshold.Comparator.all.filter { fields[$0.name] != nil }
-        let within = fields["within"].flatMap { duration($0, field: "within") }
+        let within = fields["within"].flatMap { yaml.duration($0, field: "within") }
         guard let aggregate = aggregates.first else {
-            error(node, "threshold needs one of count, sum, avg, min, max", hint: "threshold: {count: 3} or {sum: data.rows, gte: 1000000}")
+            yaml.error(node, "threshold needs one of count, sum, avg, min, max", hint: "threshold: {count: 3} or {sum: data.rows, gte: 1000000}")
             return nil
         }
         if aggregates.count > 1 {
-            error(fields.key(aggregates[1].name), "threshold has both \(aggregates[0].name) and \(aggregates[1].name)", hint: "one aggregate per rule")
+            yaml.error(fields.key(aggregates[1].name), "threshold has both \(aggregates[0].name) and \(aggregates[1].name)", hint: "one aggregate per rule")
             return nil
         }
         let valueNode = fields[aggregate.name]!
         if aggregate == .count {
             if let comparator = comparators.first {
-                error(fields.key(comparator.name), "count takes no comparator", hint: "count: N fires at N matching events; use sum with a comparator for other tests")
+                yaml.error(fields.key(comparator.name), "count takes no comparator", hint: "count: N fires at N matching events; use sum with a comparator for other tests")
                 return nil
             }
             guard let count = valueNode.int, count >= 1, valueNode.tag.rawValue == Tag.Name.int.rawValue else {
-                error(valueNode, "count must be a whole number of at least 1, not \(RuleFileReader.shown(valueNode))")
+                yaml.error(valueNode, "count must be a whole number of at least 1, not \(YAMLReader.shown(valueNode))")
                 return nil
             }
             return Threshold(aggregate: .count, path: nil, comparator: .gte, bound: Double(count), within: within)
         }
         guard let path = path(valueNode, field: aggregate.name) else { return nil }
         if path.first != "data" {
-            error(valueNode, "\(aggregate.name) needs a number field under data, not \(path.joined(separator: "."))", hint: "like \(aggregate.name): data.rows")
+            yaml.error(valueNode, "\(aggregate.name) needs a number field under data, not \(path.joined(separator: "."))", hint: "like \(aggregate.name): data.rows")
             return nil
         }
         checkAgainstSchemas(path, types: types, at: valueNode, needsNumber: true, aggregate: aggregate.name)
         guard comparators.count == 1, let comparator = comparators.first else {
-            error(
+            yaml.error(
                 comparators.count > 1 ? fields.key(comparators[1].name) : node,
                 comparators.isEmpty ? "\(aggregate.name) needs a comparator" : "threshold has more than one comparator",
                 hint: "one of gt, gte, lt, lte, eq with a number: {\(aggregate.name): \(path.joined(separator: ".")), gte: 100}")
             return nil
         }
         let boundNode = fields[comparator.name]!
-        guard case .number(let bound) = RuleFileReader.json(boundNode) else {
-            error(boundNode, "\(comparator.name) takes a number, not \(RuleFileReader.shown(boundNode))")
+        guard case .number(let bound) = YAMLReader.json(boundNode) else {
+            yaml.error(boundNode, "\(comparator.name) takes a number, not \(YAMLReader.shown(boundNode))")
             return nil
         }
         return Threshold(aggregate: aggregate, path: path, comparator: comparator, bound: bound, within: within)
@@ -490,7 +351,7 @@ struct RuleFileReader {
             // A lone name is an extension attribute; if the payload has a field of that name, it was likely meant.
             for type in types {
                 guard let schema = schemas.schema(type: type), case .declared = RuleSchemaLookup.field(path[...], in: schema.document) else { continue }
-                warning(node, "\(path[0]) names an extension attribute, but \(type) events have data.\(path[0])", hint: "did you mean data.\(path[0])?")
+                yaml.warning(node, "\(path[0]) names an extension attribute, but \(type) events have data.\(path[0])", hint: "did you mean data.\(path[0])?")
                 return
             }
             return
@@ -503,10 +364,10 @@ struct RuleFileReader {
                 continue
             case .absent:
                 let message = "\(path.joined(separator: ".")) is not a field of \(type) events (their schema allows no other fields)"
-                if needsNumber { error(node, message, hint: "see \(schema.id ?? "the schema of \(type)")") } else { warning(node, message, hint: "this never matches") }
+                if needsNumber { yaml.error(node, message, hint: "see \(schema.id ?? "the schema of \(type)")") } else { yaml.warning(node, message, hint: "this never matches") }
             case .declared(let jsonTypes):
                 if needsNumber, !jsonTypes.isEmpty, !jsonTypes.contains("number"), !jsonTypes.contains("integer") {
-                    error(
+                    yaml.error(
                         node, "\(aggregate ?? "aggregate") over \(path.joined(separator: ".")), which the schema of \(type) says is \(jsonTypes.joined(separator: " or ")), not a number",
                         hint: "aggregate a number field, or use count")
                 }
@@ -517,29 +378,29 @@ struct RuleFileReader {
     // MARK: Emit
 
     mutating func emit(_ node: Node, logic: Rule.Logic?) -> Rule.Emit? {
-        guard let fields = fields(of: node, known: RuleFileReader.emitFields, what: "emit") else { return nil }
+        guard let fields = yaml.fields(of: node, known: RuleFileReader.emitFields, what: "emit") else { return nil }
         guard let typeNode = fields["type"] else {
-            error(node, "emit has no type", hint: "the CloudEvent type of the trigger, like retrain.requested")
+            yaml.error(node, "emit has no type", hint: "the CloudEvent type of the trigger, like retrain.requested")
             return nil
         }
         guard let topicNode = fields["topic"] else {
-            error(node, "emit has no topic", hint: "the Kafka topic the trigger goes to, like mlops.retrain.requests")
+            yaml.error(node, "emit has no topic", hint: "the Kafka topic the trigger goes to, like mlops.retrain.requests")
             return nil
         }
-        guard let type = text(typeNode, field: "emit.type"), let topic = text(topicNode, field: "emit.topic") else { return nil }
+        guard let type = yaml.text(typeNode, field: "emit.type"), let topic = yaml.text(topicNode, field: "emit.topic") else { return nil }
         if !RuleFileReader.isTopicName(topic) {
-            error(topicNode, "emit.topic \(RuleFileReader.shown(topicNode)) is not a Kafka topic name", hint: "a-z, A-Z, 0-9, '.', '_', '-'; at most 249 characters")
+            yaml.error(topicNode, "emit.topic \(YAMLReader.shown(topicNode)) is not a Kafka topic name", hint: "a-z, A-Z, 0-9, '.', '_', '-'; at most 249 characters")
         }
         var data = Template.object([])
         if let dataNode = fields["data"] {
             guard case .mapping = dataNode else {
-                error(dataNode, "emit.data must be a mapping, not \(RuleFileReader.shown(dataNode))", hint: "the trigger's data object; Flywheel adds cause to it")
+                yaml.error(dataNode, "emit.data must be a mapping, not \(YAMLReader.shown(dataNode))", hint: "the trigger's data object; Flywheel adds cause to it")
                 return nil
             }
             guard let template = template(dataNode) else { return nil }
             data = template
             if case .object(let members) = template, members.contains(where: { $0.key == "cause" }) {
-                error(dataNode, "emit.data must not set cause", hint: "Flywheel sets cause to the events that led to the firing")
+                yaml.error(dataNode, "emit.data must not set cause", hint: "Flywheel sets cause to the events that led to the firing")
             }
         }
         if let schemas, let schema = schemas.schema(type: type), case .object(let members) = data,
@@ -547,7 +408,7 @@ struct RuleFileReader {
         {
             let missing = required.compactMap(\.stringValue).filter { name in name != "cause" && !members.contains { $0.key == name } }
             if !missing.isEmpty {
-                warning(
+                yaml.warning(
                     fields.key("data") ?? node, "the schema of \(type) requires \(missing.joined(separator: ", ")) in data, which emit.data does not set",
                     hint: "downstream consumers validating \(type) would refuse these triggers")
             }
@@ -558,11 +419,11 @@ struct RuleFileReader {
     mutating func template(_ node: Node) -> Template? {
         switch node {
         case .scalar(let scalar):
-            guard node.tag.rawValue == Tag.Name.str.rawValue else { return .literal(RuleFileReader.json(node)) }
+            guard node.tag.rawValue == Tag.Name.str.rawValue else { return .literal(YAMLReader.json(node)) }
             do {
                 return try Template.parse(scalar.string)
             } catch {
-                self.error(node, atValueOffset: error.offset, error.message, hint: error.hint)
+                yaml.error(node, atValueOffset: error.offset, error.message, hint: error.hint)
                 return nil
             }
         case .mapping(let mapping):
@@ -570,7 +431,7 @@ struct RuleFileReader {
             var failed = false
             for (key, value) in mapping {
                 guard let name = key.scalar?.string else {
-                    error(key, "field names must be text")
+                    yaml.error(key, "field names must be text")
                     failed = true
                     continue
                 }
@@ -585,61 +446,21 @@ struct RuleFileReader {
             }
             return .array(items)
         case .alias:
-            error(node, "aliases are not supported in rule files")
+            yaml.error(node, "aliases are not supported in rule files")
             return nil
         }
     }
 
     // MARK: Values
 
-    mutating func text(_ node: Node, field: String) -> String? {
-        guard case .scalar(let scalar) = node, node.tag.rawValue == Tag.Name.str.rawValue, !scalar.string.isEmpty else {
-            error(node, "\(field) must be text, not \(RuleFileReader.shown(node))")
-            return nil
-        }
-        return scalar.string
-    }
-
     mutating func path(_ node: Node, field: String) -> [String]? {
-        guard let text = text(node, field: field) else { return nil }
+        guard let text = yaml.text(node, field: field) else { return nil }
         let path = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         if let problem = RulePath.problem(path) {
-            error(node, "\(field): \(problem.message)", hint: problem.hint)
+            yaml.error(node, "\(field): \(problem.message)", hint: problem.hint)
             return nil
         }
         return path
-    }
-
-    mutating func duration(_ node: Node, field: String) -> Int64? {
-        guard case .scalar(let scalar) = node, let milliseconds = DurationText.milliseconds(scalar.string) else {
-            error(
-                node, "\(field) must be a duration, not \(RuleFileReader.shown(node))",
-                hint: "a whole number with a unit (ms, s, m, h, d, w), largest first: 30s, 15m, 6h, 7d, 1h30m")
-            return nil
-        }
-        return milliseconds
-    }
-
-    /// A YAML value as JSON, by its resolved tag: a plain `6` is a number, a quoted `"6"` text.
-    static func json(_ node: Node) -> JSONValue {
-        switch node {
-        case .scalar(let scalar):
-            switch node.tag.rawValue {
-            case Tag.Name.int.rawValue: return node.int.map { .number(Double($0)) } ?? .string(scalar.string)
-            case Tag.Name.float.rawValue: return node.float.flatMap { $0.isFinite ? .number($0) : nil } ?? .string(scalar.string)
-            case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
-            case Tag.Name.null.rawValue: return .null
-            default: return .string(scalar.string)
-            }
-        case .mapping(let mapping):
-            var object = JSONObject()
-            for (key, value) in mapping { object[key.scalar?.string ?? ""] = json(value) }
-            return .object(object)
-        case .sequence(let sequence):
-            return .array(sequence.map(json))
-        case .alias:
-            return .null
-        }
     }
 
     static func isTopicName(_ name: String) -> Bool {

@@ -20,16 +20,16 @@ extension RuleSet {
         var firstDefinition: [String: RuleSourceLocation] = [:]
         for source in sources {
             var reader = RuleFileReader(file: source.file, schemas: schemas)
-            for (rule, node) in reader.read(yaml: source.yaml) {
+            for (rule, node) in reader.read(source.yaml) {
                 if let first = firstDefinition[rule.id] {
                     let idNode = node.mapping?["id"]
-                    reader.error(idNode ?? node, "duplicate rule id \(rule.id)", hint: "first defined at \(first); ids must be unique across all rule files")
+                    reader.yaml.error(idNode ?? node, "duplicate rule id \(rule.id)", hint: "first defined at \(first); ids must be unique across all rule files")
                     continue
                 }
                 firstDefinition[rule.id] = rule.location
                 rules.append(rule)
             }
-            diagnostics += reader.diagnostics.enumerated().sorted { a, b in
+            diagnostics += reader.yaml.diagnostics.enumerated().sorted { a, b in
                 let left = (a.element.location.line ?? 0, a.element.location.column ?? 0, a.offset)
                 let right = (b.element.location.line ?? 0, b.element.location.column ?? 0, b.offset)
                 return left < right

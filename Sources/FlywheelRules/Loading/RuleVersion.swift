@@ -1,12 +1,13 @@
 import Crypto
 import FlywheelEvents
+import FlywheelYAML
 import Yams
 
 /// A rule's version: the lowercase hex SHA-256 of its definition as canonical JSON (members sorted by key), so
 /// formatting, comments and member order in the file do not change it.
 enum RuleVersion {
     static func hash(of node: Node) -> String {
-        hex(SHA256.hash(data: canonicalJSON(RuleFileReader.json(node))))
+        hex(SHA256.hash(data: canonicalJSON(YAMLReader.json(node))))
     }
 
     static func canonicalJSON(_ value: JSONValue) -> [UInt8] {

@@ -121,21 +121,3 @@ struct Threshold: Sendable, Hashable {
     /// The window in milliseconds; nil aggregates everything since the key's last firing.
     var within: Int64?
 }
-
-/// A place in a rule file; line and column count from 1.
-public struct RuleSourceLocation: Sendable, Hashable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var column: Int?
-
-    public init(file: String, line: Int? = nil, column: Int? = nil) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
-
-    public var description: String {
-        guard let line else { return file }
-        return "\(file):\(line)" + (column.map { ":\($0)" } ?? "")
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import FlywheelEvents
+import FlywheelYAML
 import Yams
 
 /// A YAML file of rule unit tests, for users' own CI: given these events, expect these triggers and none of those.
@@ -65,11 +66,11 @@ public struct RuleTestFile: Sendable {
 
     public init(yaml: String, path: String) throws(RulesError) {
         self.path = path
-        var reader = RuleFileReader(file: path, schemas: nil)
+        var reader = YAMLReader(file: path)
         var ruleFiles: [String] = []
         var cases: [Case] = []
-        do {
-            if let root = try Yams.compose(yaml: yaml), let fields = reader.fields(of: root, known: RuleTestFile.fileFields, what: "a rule test file") {
+        if let composed = reader.compose(yaml) {
+            if let root = composed, let fields = reader.fields(of: root, known: RuleTestFile.fileFields, what: "a rule test file") {
                 let folder = (path as NSString).deletingLastPathComponent
                 if case .sequence(let list)? = fields["rules"], !list.isEmpty {
                     for item in list {
@@ -87,14 +88,12 @@ public struct RuleTestFile: Sendable {
                 } else {
                     reader.error(fields["tests"] ?? root, "tests must be a list of test cases", hint: "each with name, events and expect")
                 }
-            } else if reader.diagnostics.isEmpty {
+            } else if composed == nil {
                 reader.diagnostics.append(
                     RuleDiagnostic(
                         location: RuleSourceLocation(file: path, line: 1, column: 1), message: "the file is empty",
                         hint: "a rule test file has rules: and tests:"))
             }
-        } catch {
-            throw RulesError(code: .invalidTest, diagnostics: [RuleFileReader.syntaxDiagnostic(error, file: path)])
         }
         let errors = reader.diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty else { throw RulesError(code: .invalidTest, diagnostics: errors) }
@@ -102,7 +101,7 @@ public struct RuleTestFile: Sendable {
         self.cases = cases
     }
 
-    private static func testCase(_ node: Node, number: Int, reader: inout RuleFileReader) -> Case? {
+    private static func testCase(_ node: Node, number: Int, reader: inout YAMLReader) -> Case? {
         guard let fields = reader.fields(of: node, known: testFields, what: "a test") else { return nil }
         let before = reader.diagnostics.count
         let name = fields["name"].flatMap { reader.text($0, field: "name") } ?? "test \(number)"
@@ -132,8 +131,8 @@ public struct RuleTestFile: Sendable {
         return Case(name: name, location: reader.location(node), events: events, until: until, only: only, expect: expect, expectNone: expectNone)
     }
 
-    private static func event(_ node: Node, id: String, reader: inout RuleFileReader) -> RuleInput? {
-        guard case .object(var object) = RuleFileReader.json(node) else {
+    private static func event(_ node: Node, id: String, reader: inout YAMLReader) -> RuleInput? {
+        guard case .object(var object) = YAMLReader.json(node) else {
             reader.error(node, "an event must be a mapping of CloudEvent attributes")
             return nil
         }
@@ -150,7 +149,7 @@ public struct RuleTestFile: Sendable {
         }
     }
 
-    private static func expectations(_ node: Node, field: String, reader: inout RuleFileReader) -> [Expectation] {
+    private static func expectations(_ node: Node, field: String, reader: inout YAMLReader) -> [Expectation] {
         guard case .sequence(let list) = node else {
             reader.error(node, "\(field) must be a list of triggers", hint: "like - {rule: my-rule, key: sales-eu}")
             return []
@@ -159,7 +158,7 @@ public struct RuleTestFile: Sendable {
         for item in list {
             guard let fields = reader.fields(of: item, known: expectationFields, what: "an expected trigger") else { continue }
             var object = JSONObject()
-            for name in expectationFields { if let value = fields[name] { object[name] = RuleFileReader.json(value) } }
+            for name in expectationFields { if let value = fields[name] { object[name] = YAMLReader.json(value) } }
             if let time = object["time"], time.stringValue.flatMap(RFC3339.milliseconds) == nil {
                 reader.error(fields["time"], "time must be an RFC 3339 time, like 2026-03-01T00:00:00Z")
             }

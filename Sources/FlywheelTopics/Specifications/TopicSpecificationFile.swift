@@ -1,4 +1,5 @@
 import Foundation
+import FlywheelYAML
 import Yams
 
 /// A topic specification read from a `topics/<name>.yaml` file.
@@ -110,16 +111,7 @@ private struct FieldReader {
     }
 
     /// A value as the reader wrote it, quoted and shortened.
-    static func shown(_ node: Node) -> String {
-        switch node {
-        case .scalar(let scalar):
-            let text = scalar.string.count > 40 ? scalar.string.prefix(37) + "..." : scalar.string
-            return text.isEmpty ? "an empty value" : "'\(text)'"
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        }
-    }
+    static func shown(_ node: Node) -> String { YAMLReader.shown(node) }
 
     func read(_ root: Node?, expectedName: String) throws(TopicsError) -> TopicSpecification {
         guard let root else {
