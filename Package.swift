@@ -73,6 +73,19 @@ let package = Package(
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings
         ),
+        // flywheel serve: configuration, the live pipeline with durable state, health and metrics.
+        .target(
+            name: "FlywheelService",
+            dependencies: [
+                "FlywheelKafka", "FlywheelEvents", "FlywheelRules", "FlywheelPipeline", "FlywheelYAML",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings
+        ),
         // Topics as code: topics/*.yaml specifications, compared with and applied to a cluster.
         .target(
             name: "FlywheelTopics",
@@ -129,6 +142,12 @@ let package = Package(
         .testTarget(
             name: "FlywheelRulesTests",
             dependencies: ["FlywheelRules", "FlywheelEvents"]
+        ),
+        .testTarget(
+            name: "FlywheelServiceTests",
+            dependencies: ["FlywheelService", "FlywheelKafka", "FlywheelYAML"],
+            swiftSettings: rdkafkaSwiftSettings,
+            linkerSettings: rdkafkaLinkerSettings
         ),
         .testTarget(
             name: "FlywheelTopicsTests",

@@ -193,4 +193,13 @@ public struct YAMLReader {
         }
     }
 
+    /// Whether `name` is a valid Kafka topic name.
+    public static func isTopicName(_ name: String) -> Bool {
+        name.utf8.count <= 249 && name != "." && name != ".."
+            && name.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+                    || byte == UInt8(ascii: "-")
+            }
+    }
 }

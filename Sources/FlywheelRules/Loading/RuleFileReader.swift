@@ -388,7 +388,7 @@ struct RuleFileReader {
             return nil
         }
         guard let type = yaml.text(typeNode, field: "emit.type"), let topic = yaml.text(topicNode, field: "emit.topic") else { return nil }
-        if !RuleFileReader.isTopicName(topic) {
+        if !YAMLReader.isTopicName(topic) {
             yaml.error(topicNode, "emit.topic \(YAMLReader.shown(topicNode)) is not a Kafka topic name", hint: "a-z, A-Z, 0-9, '.', '_', '-'; at most 249 characters")
         }
         var data = Template.object([])
@@ -461,15 +461,6 @@ struct RuleFileReader {
             return nil
         }
         return path
-    }
-
-    static func isTopicName(_ name: String) -> Bool {
-        name.utf8.count <= 249 && name != "." && name != ".."
-            && name.utf8.allSatisfy { byte in
-                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
-                    || byte == UInt8(ascii: "-")
-            }
     }
 }
 

@@ -1,0 +1,101 @@
+import FlywheelKafka
+
+/// The configuration of `flywheel serve`, read from a YAML file (see docs/configuration.md).
+public struct ServeConfiguration: Sendable {
+    /// How triggers and offsets reach Kafka.
+    public struct Delivery: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        /// Per batch, triggers, audit records, state changes and input offsets commit in one Kafka transaction.
+        public static let exactlyOnce = Delivery(name: "exactly-once")
+        /// For brokers without transactions: triggers are sent before offsets are committed, and their
+        /// deterministic ids let downstream drop the duplicates a crash can cause.
+        public static let atLeastOnce = Delivery(name: "at-least-once")
+        public static let all = [exactlyOnce, atLeastOnce]
+        public var description: String { name }
+    }
+
+    /// One kind of input: data arrivals, code changes, monitoring alerts or model-registry events.
+    public struct Stream: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        public static let dataArrivals = Stream(name: "data_arrivals")
+        public static let codeChanges = Stream(name: "code_changes")
+        public static let monitoringAlerts = Stream(name: "monitoring_alerts")
+        public static let modelRegistry = Stream(name: "model_registry")
+        public static let all = [dataArrivals, codeChanges, monitoringAlerts, modelRegistry]
+        public var description: String { name }
+    }
+
+    /// The topics of one stream, and the event path their records are keyed by, if they are.
+    public struct Input: Sendable, Hashable {
+        public var stream: Stream
+        public var topics: [String]
+        /// The path (`data.dataset`) whose value is each record's Kafka key, as the producers promise.
+        public var key: [String]?
+
+        public init(stream: Stream, topics: [String], key: [String]? = nil) {
+            self.stream = stream
+            self.topics = topics
+            self.key = key
+        }
+    }
+
+    public struct HTTP: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String = "0.0.0.0", port: Int = 8080) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public var kafka: KafkaClientConfiguration
+    public var groupID: String
+    public var inputs: [Input]
+    /// The topics rules may emit to; empty allows any.
+    public var outputTopics: [String]
+    public var auditTopic: String
+    public var deadLetterTopic: String
+    /// Rule files, resolved against the configuration file's folder.
+    public var ruleFiles: [String]
+    /// The event schemas' folder; nil checks no schemas.
+    public var schemasDirectory: String?
+    public var delivery: Delivery
+    /// The compacted changelog of rule state.
+    public var stateTopic: String
+    /// Where events are re-keyed when their Kafka key is not their rules' key.
+    public var repartitionTopic: String
+    public var http: HTTP
+
+    public init(
+        kafka: KafkaClientConfiguration, groupID: String = "flywheel", inputs: [Input], outputTopics: [String] = [],
+        auditTopic: String = "flywheel.trigger.audit", deadLetterTopic: String = "flywheel.deadletter", ruleFiles: [String],
+        schemasDirectory: String? = nil, delivery: Delivery = .exactlyOnce, stateTopic: String = "flywheel.state",
+        repartitionTopic: String = "flywheel.repartition", http: HTTP = HTTP()
+    ) {
+        self.kafka = kafka
+        self.groupID = groupID
+        self.inputs = inputs
+        self.outputTopics = outputTopics
+        self.auditTopic = auditTopic
+        self.deadLetterTopic = deadLetterTopic
+        self.ruleFiles = ruleFiles
+        self.schemasDirectory = schemasDirectory
+        self.delivery = delivery
+        self.stateTopic = stateTopic
+        self.repartitionTopic = repartitionTopic
+        self.http = http
+    }
+
+    /// Every input topic, in configuration order.
+    public var inputTopics: [String] { inputs.flatMap(\.topics) }
+
+    /// Environment variables that override the file's secrets (and, for deployment, the brokers).
+    public enum Environment {
+        public static let bootstrapServers = "FLYWHEEL_KAFKA_BOOTSTRAP_SERVERS"
+        public static let saslUsername = "FLYWHEEL_KAFKA_SASL_USERNAME"
+        public static let saslPassword = "FLYWHEEL_KAFKA_SASL_PASSWORD"
+        public static let tlsKeyPassword = "FLYWHEEL_KAFKA_TLS_KEY_PASSWORD"
+        public static let all = [bootstrapServers, saslUsername, saslPassword, tlsKeyPassword]
+    }
+}
