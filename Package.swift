@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -82,6 +84,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings
@@ -101,6 +105,7 @@ let package = Package(
                 "FlywheelEvents",
                 "FlywheelPipeline",
                 "FlywheelRules",
+                "FlywheelService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,7 +150,12 @@ let package = Package(
         ),
         .testTarget(
             name: "FlywheelServiceTests",
-            dependencies: ["FlywheelService", "FlywheelKafka", "FlywheelYAML"],
+            dependencies: [
+                "FlywheelService", "FlywheelKafka", "FlywheelYAML",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings
         ),
@@ -157,7 +167,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FlywheelIntegrationTests",
-            dependencies: ["FlywheelKafka", "FlywheelEvents", "FlywheelPipeline", "FlywheelTestSupport"],
+            dependencies: [
+                "FlywheelKafka", "FlywheelEvents", "FlywheelPipeline", "FlywheelRules", "FlywheelService", "FlywheelTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: rdkafkaSwiftSettings,
             linkerSettings: rdkafkaLinkerSettings
         ),

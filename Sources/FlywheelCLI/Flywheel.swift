@@ -8,7 +8,7 @@ struct Flywheel: AsyncParsableCommand {
         abstract: "Event-driven MLOps triggers over Kafka.",
         subcommands: [
             DemoCommand.self, ConsumeCommand.self, IngestCommand.self, EventsCommand.self, EmbeddedBrokerCommand.self, VersionCommand.self,
-            TopicsCommand.self, RulesCommand.self, ReplayCommand.self,
+            TopicsCommand.self, RulesCommand.self, ReplayCommand.self, ServeCommand.self,
         ]
     )
 }

@@ -5,7 +5,7 @@ public enum DurationText {
     ]
 
     /// The duration in milliseconds: one or more `<positive integer><unit>` parts (no leading zeros), units from
-    /// largest to smallest, each at most once; nil for anything else or on overflow.
+    /// largest to smallest, each at most once; nil for anything else or beyond `maxMilliseconds`.
     public static func milliseconds(_ text: String) -> Int64? {
         let characters = Array(text)
         var position = 0
@@ -28,8 +28,11 @@ public enum DurationText {
             guard !overflow, !sumOverflow else { return nil }
             total = sum
         }
-        return total > 0 ? total : nil
+        return total > 0 && total <= maxMilliseconds ? total : nil
     }
+
+    /// The longest duration accepted: 100 years, so that adding one to any event time cannot overflow.
+    public static let maxMilliseconds: Int64 = 100 * 366 * 86_400_000
 
     /// `milliseconds` in the fewest parts, largest unit first: `5400000` → `1h30m`.
     public static func format(milliseconds: Int64) -> String {

@@ -101,6 +101,11 @@ public final class KafkaTransactionalProducer: Service, Sendable {
         try await producer.run()
     }
 
+    /// Flushes and stops now, for owners that end the producer themselves after their last transaction.
+    public func shutdown() async throws(KafkaError) {
+        try await producer.shutdown()
+    }
+
     private func transactional(
         _ context: String, _ call: @escaping @Sendable (OpaquePointer) -> OpaquePointer?
     ) async throws(KafkaError) {

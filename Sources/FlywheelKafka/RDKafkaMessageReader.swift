@@ -1,13 +1,23 @@
 internal import CRdKafka
 import Synchronization
 
-/// Reads batches from a consumer queue into Swift messages; used by the poll thread only.
-// `consumeBatch` runs on the one poll thread only, so the topic-name cache needs no lock; the revoked set, which the
-// rebalance callback writes, has one.
+/// Reads batches from a consumer queue into Swift messages; used by a consumer's poll thread, or by one read of a
+/// partition reader on its serial blocking queue.
+// `consumeBatch` never runs concurrently with itself, so the topic-name cache needs no lock; the revoked set, which
+// the rebalance callback writes, has one.
 final class RDKafkaMessageReader: @unchecked Sendable {
     enum Outcome {
         case messages([KafkaConsumerMessage])
         case fatal(KafkaError)
+    }
+
+    /// What a batch holds besides messages, for a caller that wants it instead of the default (EOFs skipped,
+    /// errors logged as warnings).
+    enum PartitionEvent {
+        /// The end of a partition was reached (`enable.partition.eof`); the offset is the next one to be written.
+        case end(KafkaTopicPartitionOffset)
+        /// A non-fatal consumer error; `partition` is nil when it concerns the client or a broker.
+        case error(KafkaError, partition: KafkaTopicPartition?)
     }
 
     private var topicNames: [OpaquePointer: String] = [:]
@@ -21,10 +31,14 @@ final class RDKafkaMessageReader: @unchecked Sendable {
     }
     private var pointers: [UnsafeMutablePointer<rd_kafka_message_t>?] = []
 
-    func consumeBatch(from queue: OpaquePointer, client: RDKafkaClient, maxCount: Int) -> Outcome {
+    /// Waits up to `timeoutMilliseconds` for `maxCount` messages and returns what came.
+    func consumeBatch(
+        from queue: OpaquePointer, client: RDKafkaClient, maxCount: Int, timeoutMilliseconds: Int32 = 100,
+        partitionEvents: ((PartitionEvent) -> Void)? = nil
+    ) -> Outcome {
         if pointers.count < maxCount { pointers = Array(repeating: nil, count: maxCount) }
         let count = pointers.withUnsafeMutableBufferPointer { buffer in
-            rd_kafka_consume_batch_queue(queue, 100, buffer.baseAddress, maxCount)
+            rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, buffer.baseAddress, maxCount)
         }
         let revoked = revokedDuringBatch.withLock { revoked in
             defer { revoked = [] }
@@ -40,12 +54,18 @@ final class RDKafkaMessageReader: @unchecked Sendable {
             let message = pointer.pointee
             let topic = topicName(message.rkt)
             if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    partitionEvents?(.end(KafkaTopicPartitionOffset(topic: topic, partition: message.partition, offset: message.offset)))
+                    continue
+                }
                 let error = KafkaError.rd(
                     message.err, code: .consumer,
                     context: "consumer error at \(topic)/\(message.partition)@\(message.offset)")
                 if message.err == RD_KAFKA_RESP_ERR__FATAL {
                     fatal = client.fatalError(code: .consumer) ?? error
+                } else if let partitionEvents {
+                    let partition = message.rkt == nil ? nil : KafkaTopicPartition(topic: topic, partition: message.partition)
+                    partitionEvents(.error(error, partition: partition))
                 } else {
                     client.logger.warning(
                         "Consumer error",

@@ -14,6 +14,8 @@ public struct IntakeStage: Sendable {
         public var event: CloudEvent
         public var key: String?
         public var source: SourceCoordinates
+        /// The record's Kafka timestamp, for events without a `time`.
+        public var timestampMilliseconds: Int64?
     }
 
     /// The largest record value `flywheel ingest` accepts: below librdkafka's default `message.max.bytes`
@@ -23,21 +25,44 @@ public struct IntakeStage: Sendable {
     public let intake: EventIntake
     public let deadLetterTopic: String
     private let producer: KafkaProducer
-    private let logger: Logger
-    private let knownTypes: Set<String>
-    private let counters = PipelineCounters()
+    private let decoder: IntakeDecoder
 
     public init(intake: EventIntake, deadLetterTopic: String, producer: KafkaProducer, logger: Logger) {
         self.intake = intake
         self.deadLetterTopic = deadLetterTopic
         self.producer = producer
-        self.logger = logger
-        self.knownTypes = Set(intake.schemas.types)
+        decoder = IntakeDecoder(intake: intake, deadLetterTopic: deadLetterTopic, logger: logger)
     }
 
     /// The batch's events, in order; its dead letters are delivered before this returns.
     public func process(_ messages: [KafkaConsumerMessage]) async throws(KafkaError) -> [Event] {
-        var events: [Event] = []
+        let (events, deadLetters) = decoder.decode(messages)
+        if !deadLetters.isEmpty {
+            try await producer.send(deadLetters)
+        }
+        return events
+    }
+}
+
+/// Decodes consumed messages into events and the dead letters to send for the rest, counting and logging both;
+/// sending the dead letters is the caller's (`IntakeStage` sends them itself, `flywheel serve` in its transaction).
+public struct IntakeDecoder: Sendable {
+    let intake: EventIntake
+    let deadLetterTopic: String
+    let logger: Logger
+    let knownTypes: Set<String>
+    let counters: PipelineCounters
+
+    public init(intake: EventIntake, deadLetterTopic: String, logger: Logger) {
+        self.intake = intake
+        self.deadLetterTopic = deadLetterTopic
+        self.logger = logger
+        knownTypes = Set(intake.schemas.types)
+        counters = PipelineCounters()
+    }
+
+    public func decode(_ messages: [KafkaConsumerMessage]) -> (events: [IntakeStage.Event], deadLetters: [KafkaProducerMessage]) {
+        var events: [IntakeStage.Event] = []
         events.reserveCapacity(messages.count)
         var deadLetters: [KafkaProducerMessage] = []
         for message in messages {
@@ -50,7 +75,7 @@ public struct IntakeStage: Sendable {
                 for intakeEvent in intakeEvents {
                     counters.counter(PipelineMetrics.eventsIn, ("topic", message.topic), ("type", metricType(intakeEvent.event.type)))
                         .increment()
-                    events.append(Event(event: intakeEvent.event, key: intakeEvent.key, source: source))
+                    events.append(IntakeStage.Event(event: intakeEvent.event, key: intakeEvent.key, source: source, timestampMilliseconds: message.timestampMilliseconds))
                 }
             case .deadLetter(let letter, let error):
                 counters.counter(PipelineMetrics.deadLettered, ("topic", message.topic), ("reason", error.reason.name)).increment()
@@ -67,10 +92,7 @@ public struct IntakeStage: Sendable {
                         headers: letter.headers.map { KafkaHeader(key: $0.name, value: $0.value) }))
             }
         }
-        if !deadLetters.isEmpty {
-            try await producer.send(deadLetters)
-        }
-        return events
+        return (events, deadLetters)
     }
 
     /// Metric labels stay bounded: a type without a schema is counted as `other`.

@@ -16,12 +16,51 @@ public struct YAMLReader {
     /// Parses `yaml` into its root node (nil for an empty document); a syntax error becomes a diagnostic.
     public mutating func compose(_ yaml: String) -> Node?? {
         sourceLines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
+        if let (line, column) = YAMLReader.firstAnchorOrAlias(in: sourceLines) {
+            // Aliases are expanded by the parser; refusing them keeps a small file from standing for a huge tree.
+            diagnostics.append(
+                YAMLDiagnostic(
+                    location: YAMLLocation(file: file, line: line, column: column),
+                    message: "anchors and aliases (&name, *name) are not supported", hint: "write the value out where it is needed"))
+            return nil
+        }
         do {
             return .some(try Yams.compose(yaml: yaml))
         } catch {
             diagnostics.append(YAMLReader.syntaxDiagnostic(error, file: file))
             return nil
         }
+    }
+
+    /// Where the first anchor (`&name`) or alias (`*name`) starts a node, outside quotes and comments; line and
+    /// column from 1.
+    static func firstAnchorOrAlias(in lines: [[Character]]) -> (Int, Int)? {
+        var quote: Character?
+        for (lineIndex, line) in lines.enumerated() {
+            var previous: Character?  // the last character that is not a space, on this line
+            var index = 0
+            while index < line.count {
+                let character = line[index]
+                if let open = quote {
+                    if character == "\\", open == "\"" {
+                        index += 1
+                    } else if character == open {
+                        if open == "'", index + 1 < line.count, line[index + 1] == "'" { index += 1 } else { quote = nil }
+                    }
+                } else if character == "#", index == 0 || line[index - 1] == " " || line[index - 1] == "\t" {
+                    break
+                } else if character == "'" || character == "\"", previous == nil || ":-[{,?".contains(previous!) {
+                    quote = character
+                } else if character == "&" || character == "*", previous == nil || ":-[{,?".contains(previous!),
+                    index + 1 < line.count, !" \t,[]{}".contains(line[index + 1])
+                {
+                    return (lineIndex + 1, index + 1)
+                }
+                if character != " " && character != "\t" { previous = character }
+                index += 1
+            }
+        }
+        return nil
     }
 
     /// The number of errors (not warnings) so far.
@@ -165,7 +204,7 @@ public struct YAMLReader {
         guard case .scalar(let scalar) = node, let milliseconds = DurationText.milliseconds(scalar.string) else {
             error(
                 node, "\(field) must be a duration, not \(YAMLReader.shown(node))",
-                hint: "a whole number with a unit (ms, s, m, h, d, w), largest first: 30s, 15m, 6h, 7d, 1h30m")
+                hint: "a whole number with a unit (ms, s, m, h, d, w), largest first, at most 100 years: 30s, 15m, 6h, 7d, 1h30m")
             return nil
         }
         return milliseconds

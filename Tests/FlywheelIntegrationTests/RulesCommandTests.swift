@@ -106,7 +106,7 @@ struct RulesCommandTests {
             run.errorLines == [
                 "\(file):4:5: error: unknown field descripton in a rule (hint: did you mean description?)",
                 "\(file):5:15: error: cooldown must be a duration, not '6 hours' "
-                    + "(hint: a whole number with a unit (ms, s, m, h, d, w), largest first: 30s, 15m, 6h, 7d, 1h30m)",
+                    + "(hint: a whole number with a unit (ms, s, m, h, d, w), largest first, at most 100 years: 30s, 15m, 6h, 7d, 1h30m)",
                 "2 errors, 0 warnings",
             ])
         #expect(run.output.isEmpty)

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,10 +77,14 @@ public final class ChildProcess: Sendable {
         kill(pid, signal)
     }
 
-    /// Sends SIGTERM and waits for the process to end.
+    /// Kills the process and reaps it on a thread of its own, so that the caller (often a deinit on Swift's
+    /// cooperative pool) never blocks waiting for it.
     public func terminate() {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        kill(pid, SIGKILL)
+        let pid = self.pid
+        Thread.detachNewThread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        }
     }
 }

@@ -81,12 +81,23 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     public struct Member: Sendable, Hashable {
         public var key: String
         public var value: JSONValue
+
+        public init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
     }
 
     public private(set) var members: [Member]
 
     public init() {
         members = []
+    }
+
+    /// An object of members whose keys the caller guarantees are unique (as a dictionary's or a sorted, distinct
+    /// list's are); not checked, so building a large object stays linear.
+    public init(uniqueMembers members: [Member]) {
+        self.members = members
     }
 
     public init(_ pairs: KeyValuePairs<String, JSONValue>) {

@@ -36,8 +36,10 @@ public enum JSONWriter {
         }
     }
 
-    /// Integral values up to 2^53 print as integers; others in Swift's shortest round-tripping form.
+    /// Integral values up to 2^53 print as integers; others in Swift's shortest round-tripping form. JSON has no
+    /// infinity or NaN: they print as null (Flywheel's parser never makes them; arithmetic might).
     public static func format(_ number: Double) -> String {
+        guard number.isFinite else { return "null" }
         if number == number.rounded(), abs(number) < 9_007_199_254_740_992 {
             return number == 0 ? "0" : String(Int64(number))
         }

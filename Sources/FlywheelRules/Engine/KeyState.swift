@@ -59,6 +59,8 @@ struct KeyState: Sendable {
         var cause: StoredCause
         /// The last accepted event's values at the template's `event.` paths.
         var values: [JSONValue?]
+        /// The deadline this key has in the engine's queue, if any (not saved: a restore queues armed keys anew).
+        var queued: Int64?
     }
 }
 

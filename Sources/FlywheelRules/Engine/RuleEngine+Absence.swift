@@ -7,22 +7,48 @@ extension RuleEngine {
             return
         }
         var state = states[index][key] ?? KeyState(body: .none)
+        var queued: Int64?
+        if case .absence(let previous) = state.body { queued = previous.queued }
         let values = templatePaths[index].map { input.event.value(at: $0) }
-        state.body = .absence(KeyState.Absence(lastSeen: input.time, armed: true, cause: storedCause(input), values: values))
-        states[index][key] = state
-        deadlines.push(.init(time: input.time &+ silence, rule: index, key: key))
+        if queued == nil {
+            // One queue entry per key: a moved deadline is queued again when the earlier entry comes up.
+            queued = input.time &+ silence
+            deadlines.push(.init(time: queued!, rule: index, key: key))
+        }
+        state.body = .absence(
+            KeyState.Absence(lastSeen: input.time, armed: true, cause: storedCause(input), values: values, queued: queued))
+        setState(state, rule: index, key: key)
     }
 
     /// Fires every armed absence whose deadline the clock has reached, in deadline order.
     mutating func fireDueAbsences() -> [RuleFiring] {
         guard let clock else { return [] }
+        return fireDueAbsences(upTo: clock)
+    }
+
+    /// Fires every armed absence with a deadline at or before `time`, in deadline order.
+    mutating func fireDueAbsences(upTo time: Int64) -> [RuleFiring] {
         var firings: [RuleFiring] = []
-        while let deadline = deadlines.popDue(at: clock) {
+        while let deadline = deadlines.popDue(at: time) {
             let rule = ruleSet.rules[deadline.rule]
-            guard case .absent(let filter, let silence) = rule.logic, let current = states[deadline.rule][deadline.key],
-                case .absence(var absence) = current.body, absence.armed, absence.lastSeen &+ silence == deadline.time
+            guard case .absent(let filter, let silence) = rule.logic, var state = states[deadline.rule][deadline.key],
+                case .absence(var absence) = state.body, absence.queued == deadline.time
             else { continue }
-            var state = current
+            absence.queued = nil
+            guard absence.armed else {
+                state.body = .absence(absence)
+                states[deadline.rule][deadline.key] = state
+                continue
+            }
+            let due = absence.lastSeen &+ silence
+            if due > deadline.time {
+                // The key was seen again since this entry was queued: wait for the new deadline.
+                absence.queued = due
+                deadlines.push(.init(time: due, rule: deadline.rule, key: deadline.key))
+                state.body = .absence(absence)
+                states[deadline.rule][deadline.key] = state
+                continue
+            }
             absence.armed = false
             if coolingDown(rule, state, at: deadline.time) {
                 statistics.suppressed += 1
@@ -42,7 +68,7 @@ extension RuleEngine {
                         explanation: explanation))
             }
             state.body = .absence(absence)
-            states[deadline.rule][deadline.key] = state
+            setState(state, rule: deadline.rule, key: deadline.key)
         }
         return firings
     }

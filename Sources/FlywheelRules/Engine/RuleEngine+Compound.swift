@@ -12,7 +12,7 @@ extension RuleEngine {
     ) {
         let rule = ruleSet.rules[index]
         let (taken, slot) = takeState(rule: index, key: key) { KeyState(body: .members(Array(repeating: [], count: count))) }
-        var state = taken
+        var state = consume taken  // the only reference, so changing it copies nothing
         guard case .members(var members) = state.body else {
             putState(state, slot)
             return
@@ -21,7 +21,8 @@ extension RuleEngine {
         let entry = KeyState.Entry(time: input.time, sequence: sequence, value: 0, cause: storedCause(input))
         members[member].insertOrdered(entry)
         if let within {
-            let horizon = pruneHorizon(window: within)
+            let latest = members.reduce(input.time) { Swift.max($0, $1.last?.time ?? $0) }
+            let horizon = pruneHorizon(window: within, latest: latest)
             for position in members.indices where members[position].first.map({ $0.time <= horizon }) == true {
                 members[position].removeFirst(members[position].firstIndex(after: horizon))
             }
@@ -42,7 +43,9 @@ extension RuleEngine {
                 guard let next = list[start..<end].first(where: { candidate in chosen.last.map { $0.precedes(candidate) } ?? true }) else { break }
                 chosen.append(next)
             } else {
-                chosen.append(list[end - 1])
+                // The latest event of this member that no earlier member took: one event fulfils one member.
+                guard let latest = list[start..<end].last(where: { entry in !chosen.contains { $0.sequence == entry.sequence } }) else { break }
+                chosen.append(latest)
             }
         }
         if chosen.count == count {

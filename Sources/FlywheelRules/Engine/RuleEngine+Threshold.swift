@@ -5,7 +5,7 @@ extension RuleEngine {
     mutating func evaluateEach(rule index: Int, key: String, input: RuleInput, into firings: inout [RuleFiring]) {
         let rule = ruleSet.rules[index]
         let (taken, slot) = takeState(rule: index, key: key) { KeyState(body: .none) }
-        var state = taken
+        var state = consume taken  // the only reference, so changing it copies nothing
         if coolingDown(rule, state, at: input.time) {
             statistics.suppressed += 1
         } else {
@@ -36,13 +36,13 @@ extension RuleEngine {
         let entry = KeyState.Entry(time: input.time, sequence: sequence, value: value, cause: storedCause(input))
         if let within = threshold.within {
             let (taken, slot) = takeState(rule: index, key: key) { KeyState(body: .window([])) }
-            var state = taken
+            var state = consume taken  // the only reference, so changing it copies nothing
             guard case .window(var entries) = state.body else {
                 putState(state, slot)
                 return
             }
             state.body = .none
-            let horizon = pruneHorizon(window: within)
+            let horizon = pruneHorizon(window: within, latest: Swift.max(entries.last?.time ?? input.time, input.time))
             if let first = entries.first, first.time <= horizon {
                 entries.removeFirst(entries.firstIndex(after: horizon))
             }
@@ -51,7 +51,7 @@ extension RuleEngine {
             let start = entries.firstIndex(after: input.time &- within)
             let window = entries[start..<end]
             let aggregate = Aggregated(window, threshold.aggregate)
-            if threshold.comparator.holds(aggregate.value, threshold.bound) {
+            if aggregate.value.isFinite, threshold.comparator.holds(aggregate.value, threshold.bound) {
                 if coolingDown(rule, state, at: input.time) {
                     statistics.suppressed += 1
                 } else {
@@ -67,12 +67,19 @@ extension RuleEngine {
             putState(state, slot)
         } else {
             let (taken, slot) = takeState(rule: index, key: key) { KeyState(body: .running(KeyState.Running())) }
-            var state = taken
+            var state = consume taken  // the only reference, so changing it copies nothing
             guard case .running(var running) = state.body else {
                 putState(state, slot)
                 return
             }
             state.body = .none
+            guard (running.sum + value).isFinite else {
+                // A sum beyond what a double holds cannot be compared; the event is counted as not numeric.
+                statistics.notNumeric += 1
+                state.body = .running(running)
+                putState(state, slot)
+                return
+            }
             running.count += 1
             running.sum += value
             running.min = Swift.min(running.min, value)
@@ -83,7 +90,7 @@ extension RuleEngine {
                 running.omitted += 1
             }
             let aggregate = Aggregated(running, threshold.aggregate)
-            if threshold.comparator.holds(aggregate.value, threshold.bound) {
+            if aggregate.value.isFinite, threshold.comparator.holds(aggregate.value, threshold.bound) {
                 if coolingDown(rule, state, at: input.time) {
                     statistics.suppressed += 1
                 } else {

@@ -7,15 +7,18 @@ import FlywheelEvents
 /// clock passes their deadline, before the event that moved the clock is evaluated.
 public struct RuleEngine: Sendable {
     public struct Options: Sendable, Hashable {
-        /// How late (behind the clock) an event may be and still see every event of its window: window entries
-        /// are kept this long after they leave every in-time window. Events later than this are still counted.
+        /// How late (behind its key's latest event) an event may be and still see every event of its window:
+        /// window entries are kept this long after they leave the key's latest window. Later events still count.
         public var allowedLateness: Int64
         /// At most this many causes are listed in a trigger; older ones are counted in `cause_omitted`.
         public var maxCauses: Int
+        /// Whether the engine remembers which keys' state changed, for `takeChanges()` (the service's changelog).
+        public var tracksChanges: Bool
 
-        public init(allowedLateness: Duration = .seconds(3600), maxCauses: Int = 100) {
+        public init(allowedLateness: Duration = .seconds(3600), maxCauses: Int = 100, tracksChanges: Bool = false) {
             self.allowedLateness = allowedLateness.components.seconds * 1000 + allowedLateness.components.attoseconds / 1_000_000_000_000_000
             self.maxCauses = Swift.max(1, maxCauses)
+            self.tracksChanges = tracksChanges
         }
     }
 
@@ -48,6 +51,8 @@ public struct RuleEngine: Sendable {
     var states: [[String: KeyState]]
     var deadlines = DeadlineQueue()
     var symbols = SymbolTable()
+    /// Keys whose state changed since the last `takeChanges()`, when the options ask for it.
+    var changed: Set<ChangedState> = []
     /// Per rule: the `event.` paths of its emit template.
     let templatePaths: [[[String]]]
     private var candidates: [RuleIndex.Entry] = []
@@ -71,23 +76,31 @@ public struct RuleEngine: Sendable {
     public var keyCount: Int { states.reduce(0) { $0 + $1.count } }
 
     /// Evaluates one event; returns the firings it causes, absences that came due first.
-    public mutating func process(_ input: RuleInput) -> [RuleFiring] {
+    ///
+    /// With `keys`, only the rules (and members) whose key for this event is one of them evaluate it: the service
+    /// splits an event's rules by key over the partitions that own those keys.
+    public mutating func process(_ input: RuleInput, keys: Set<String>? = nil) -> [RuleFiring] {
         sequence += 1
         statistics.events += 1
         if let clock, input.time < clock - options.allowedLateness { statistics.late += 1 }
         var firings = advance(to: input.time)
         findCandidates(for: input.event)
+        // A rule fires at most once per event, even when several of its members take it.
+        var lastRule = -1
         for entry in candidates {
             guard accepts(entry, input.event) else { continue }
             let rule = ruleSet.rules[entry.rule]
             guard let key = rule.filters[entry.member].key(of: input.event) else {
-                statistics.keyless += 1
+                if keys == nil { statistics.keyless += 1 }
                 continue
             }
-            statistics.evaluations[entry.rule] += 1
+            if let keys, !keys.contains(key) { continue }
+            let first = entry.rule != lastRule
+            lastRule = entry.rule
+            if first { statistics.evaluations[entry.rule] += 1 }
             switch rule.logic {
             case .each, .any:
-                evaluateEach(rule: entry.rule, key: key, input: input, into: &firings)
+                if first { evaluateEach(rule: entry.rule, key: key, input: input, into: &firings) }
             case .threshold(_, let threshold):
                 evaluateThreshold(rule: entry.rule, threshold: threshold, key: key, input: input, into: &firings)
             case .all(let members, let within):
@@ -133,9 +146,32 @@ public struct RuleEngine: Sendable {
         advance(to: time)
     }
 
+    /// Fires the absences due by `time` without moving the event-time clock: the live service calls this with the
+    /// wall clock, so that a silent key's absence fires although no event arrives.
+    public mutating func fireAbsences(dueBy time: Int64) -> [RuleFiring] {
+        fireDueAbsences(upTo: Swift.max(time, clock ?? time))
+    }
+
     private mutating func advance(to time: Int64) -> [RuleFiring] {
         if clock == nil || time > clock! { clock = time }
         return fireDueAbsences()
+    }
+
+    /// The distinct keys the event has for the rules that read its type, in rule order (whether or not their
+    /// `match` holds): where the service routes it.
+    public func routingKeys(of event: CloudEvent) -> [String] {
+        ruleSet.index.routingKeys(of: event)
+    }
+
+    /// The state records (nil: removed) of the keys whose state changed since the last call, in rule and key order;
+    /// empty unless `Options.tracksChanges`.
+    public mutating func takeChanges() -> [(rule: String, key: String, record: JSONValue?)] {
+        let changes = changed.sorted { a, b in a.rule != b.rule ? a.rule < b.rule : a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+        changed.removeAll(keepingCapacity: true)
+        return changes.map { change in
+            let rule = ruleSet.rules[change.rule]
+            return (rule.id, change.key, stateRecord(rule: rule.id, key: change.key))
+        }
     }
 
     /// Where a key's state taken out of its table goes back.
@@ -156,6 +192,13 @@ public struct RuleEngine: Sendable {
 
     mutating func putState(_ state: KeyState, _ slot: StateSlot) {
         if let index = slot.index { states[slot.rule].values[index] = state } else { states[slot.rule][slot.key] = state }
+        if options.tracksChanges { changed.insert(ChangedState(rule: slot.rule, key: slot.key)) }
+    }
+
+    /// Sets a key's state (for paths that do not take it out first).
+    mutating func setState(_ state: KeyState, rule: Int, key: String) {
+        states[rule][key] = state
+        if options.tracksChanges { changed.insert(ChangedState(rule: rule, key: key)) }
     }
 
     /// Whether a cooldown holds back a firing of the key at `time`.
@@ -165,9 +208,13 @@ public struct RuleEngine: Sendable {
         return overflow || time < end
     }
 
-    /// Entries older than this can be in no window of an event within the allowed lateness.
-    func pruneHorizon(window: Int64) -> Int64 {
-        (clock ?? .min) &- window &- options.allowedLateness
+    /// Entries at or before this time can be in no window of an event of the key that is at most the allowed
+    /// lateness behind the key's latest event (`latest`).
+    ///
+    /// It depends on the key's own events only, not on the clock: in the live service a key's events can reach its
+    /// partition after other keys' later events (when they are re-keyed), and must find their window as replay does.
+    func pruneHorizon(window: Int64, latest: Int64) -> Int64 {
+        latest &- window &- options.allowedLateness
     }
 
     mutating func storedCause(_ input: RuleInput) -> StoredCause {
@@ -176,6 +223,12 @@ public struct RuleEngine: Sendable {
             topic: input.origin.map { symbols.intern($0.topic) } ?? StoredCause.noTopic,
             partition: input.origin?.partition ?? 0, offset: input.origin?.offset ?? 0)
     }
+}
+
+/// A rule (by index) and key whose state changed.
+struct ChangedState: Hashable, Sendable {
+    var rule: Int
+    var key: String
 }
 
 /// Event types and topic names, each stored once and referred to by number in key state.

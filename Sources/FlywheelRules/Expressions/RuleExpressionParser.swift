@@ -10,6 +10,10 @@ public struct RuleExpressionParser {
 
     private var tokens: [(token: Token, column: Int)] = []
     private var index = 0
+    /// How deeply the expression nests so far (parentheses, calls, unary operators).
+    private var depth = 0
+    /// Deeper expressions are refused, so that parsing and evaluating never exhaust the stack.
+    static let maxDepth = 64
 
     public static func parse(_ text: String) throws(RuleExpressionError) -> RuleExpression {
         var parser = RuleExpressionParser()
@@ -24,6 +28,11 @@ public struct RuleExpressionParser {
     // MARK: Grammar
 
     private mutating func or() throws(RuleExpressionError) -> RuleExpression {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= RuleExpressionParser.maxDepth else {
+            throw error("the expression nests more than \(RuleExpressionParser.maxDepth) levels deep", hint: "split it, or write it flatter")
+        }
         var left = try and()
         while accept("||") { left = .binary(.or, left, try and()) }
         return left
@@ -66,8 +75,16 @@ public struct RuleExpressionParser {
     }
 
     private mutating func unary() throws(RuleExpressionError) -> RuleExpression {
-        if accept("!") { return .not(try unary()) }
-        if accept("-") { return .negate(try unary()) }
+        if accept("!") || accept("-") {
+            let negate = tokens[index - 1].token == .symbol("-")
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= RuleExpressionParser.maxDepth else {
+                throw error("the expression nests more than \(RuleExpressionParser.maxDepth) levels deep", hint: "split it, or write it flatter")
+            }
+            let operand = try unary()
+            return negate ? .negate(operand) : .not(operand)
+        }
         return try primary()
     }
 

@@ -21,7 +21,13 @@ public final class EventFilter: Sendable {
     /// The event's key as text: a string as it is, a number or boolean as JSON writes it; nil when missing or
     /// structured.
     func key(of event: CloudEvent) -> String? {
-        switch event.value(at: key) {
+        EventFilter.keyText(event.value(at: key))
+    }
+
+    /// A key value as text: a string as it is, a number or boolean as JSON writes it; nil when missing, empty or
+    /// structured.
+    static func keyText(_ value: JSONValue?) -> String? {
+        switch value {
         case .string(let text): text.isEmpty ? nil : text
         case .number(let number): JSONWriter.format(number)
         case .bool(let flag): flag ? "true" : "false"

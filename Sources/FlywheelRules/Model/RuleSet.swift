@@ -92,6 +92,9 @@ struct RuleIndex: Sendable {
         }
         for (ruleIndex, rule) in rules.enumerated() {
             for (memberIndex, filter) in rule.filters.enumerated() {
+                for type in filter.types where !(keyPaths[type]?.contains(filter.key) ?? false) {
+                    keyPaths[type, default: []].append(filter.key)
+                }
                 let entry = Entry(rule: ruleIndex, member: memberIndex, tests: filterTests[ruleIndex][memberIndex])
                 let indexed = filter.match.lazy.compactMap { predicate -> ([String], [String])? in
                     switch (predicate.op, predicate.operand) {
@@ -124,6 +127,18 @@ struct RuleIndex: Sendable {
                 }
             }
         }
+    }
+
+    /// Per event type, the distinct key paths of the filters that read it, in rule order.
+    private var keyPaths: [String: [[String]]] = [:]
+
+    /// The distinct values the event has at the key paths of the filters that read its type.
+    func routingKeys(of event: CloudEvent) -> [String] {
+        var keys: [String] = []
+        for path in keyPaths[event.type] ?? [] {
+            if let key = EventFilter.keyText(event.value(at: path)), !keys.contains(key) { keys.append(key) }
+        }
+        return keys
     }
 
     /// The rules (and members) that read events of `type`, or nil if none does.

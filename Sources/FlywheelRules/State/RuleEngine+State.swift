@@ -8,14 +8,24 @@ import FlywheelEvents
 extension RuleEngine {
     public static let stateFormat = "flywheel.rules.state/1"
 
+    /// The clock and processing order: what a restored engine needs besides its keys' states.
+    public var positionRecord: JSONValue {
+        .object(JSONObject(["clock": clock.map { .number(Double($0)) } ?? .null, "sequence": .number(Double(sequence))]))
+    }
+
+    /// Continues from a `positionRecord`; the clock and order only move forward.
+    public mutating func restorePosition(_ record: JSONValue) {
+        if let restored = RuleEngine.whole(record[path: "clock"], as: Int64.self), clock.map({ restored > $0 }) ?? true { clock = restored }
+        if let restored = RuleEngine.whole(record[path: "sequence"], as: UInt64.self), restored > sequence { sequence = restored }
+    }
+
     /// Clock, processing order and every key's state.
     public func snapshot() -> JSONValue {
         var rules: [JSONValue] = []
         for (index, rule) in ruleSet.rules.enumerated() {
-            var keys = JSONObject()
-            for key in states[index].keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                keys[key] = encode(states[index][key]!, rule: rule)
-            }
+            let keys = JSONObject(
+                uniqueMembers: states[index].sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                    .map { JSONObject.Member(key: $0.key, value: encode($0.value, rule: rule)) })
             rules.append(.object(JSONObject(["id": .string(rule.id), "version": .string(rule.version), "keys": .object(keys)])))
         }
         var object = JSONObject()
@@ -32,8 +42,8 @@ extension RuleEngine {
         guard snapshot[path: "format"]?.stringValue == RuleEngine.stateFormat else {
             throw RuleEngine.stateError("not a rule engine state of format \(RuleEngine.stateFormat)")
         }
-        clock = snapshot[path: "clock"]?.numberValue.map { Int64($0) }
-        sequence = UInt64(snapshot[path: "sequence"]?.numberValue ?? 0)
+        clock = RuleEngine.whole(snapshot[path: "clock"], as: Int64.self)
+        sequence = RuleEngine.whole(snapshot[path: "sequence"], as: UInt64.self) ?? 0
         for ruleState in snapshot[path: "rules"]?.arrayValue ?? [] {
             guard let id = ruleState[path: "id"]?.stringValue, let keys = ruleState[path: "keys"]?.objectValue else {
                 throw RuleEngine.stateError("a rule's state has no id or keys")
@@ -58,11 +68,13 @@ extension RuleEngine {
             return
         }
         guard record[path: "version"]?.stringValue == rule.version else { return }
-        let state = try decode(record, rule: rule)
-        states[index][key] = state
-        if case .absence(let absence) = state.body, absence.armed, case .absent(_, let silence) = rule.logic {
-            deadlines.push(.init(time: absence.lastSeen &+ silence, rule: index, key: key))
+        var state = try decode(record, rule: rule)
+        if case .absence(var absence) = state.body, absence.armed, case .absent(_, let silence) = rule.logic {
+            absence.queued = absence.lastSeen &+ silence
+            deadlines.push(.init(time: absence.queued!, rule: index, key: key))
+            state.body = .absence(absence)
         }
+        states[index][key] = state
         for entry in state.entries where entry.sequence > sequence { sequence = entry.sequence }
     }
 
@@ -117,20 +129,20 @@ extension RuleEngine {
 
     private mutating func decode(_ record: JSONValue, rule: Rule) throws(RulesError) -> KeyState {
         var state = KeyState(body: .none)
-        state.firingTimes = (record[path: "firings"]?.arrayValue ?? []).compactMap { $0.numberValue.map { Int64($0) } }
+        state.firingTimes = (record[path: "firings"]?.arrayValue ?? []).compactMap { RuleEngine.whole($0, as: Int64.self) }.suffix(KeyState.firingHistory)
         switch rule.logic {
         case .each, .any:
             break
         case .threshold(_, let threshold) where threshold.within == nil:
             var running = KeyState.Running()
-            running.count = Int(try number(record, "count"))
+            running.count = try whole(record, "count", as: Int.self)
             running.sum = try number(record, "sum")
             if running.count > 0 {
                 running.min = try number(record, "min")
                 running.max = try number(record, "max")
             }
             running.causes = try entries(record[path: "causes"])
-            running.omitted = Int(record[path: "omitted"]?.numberValue ?? 0)
+            running.omitted = RuleEngine.whole(record[path: "omitted"], as: Int.self) ?? 0
             state.body = .running(running)
         case .threshold:
             state.body = .window(try entries(record[path: "entries"]))
@@ -142,12 +154,28 @@ extension RuleEngine {
         case .absent:
             let cause = try self.cause(record[path: "cause"])
             let values = (record[path: "values"]?.arrayValue ?? []).map { $0.objectValue?["value"] }
+            guard let index = ruleSet.rules.firstIndex(where: { $0 === rule }), values.count == templatePaths[index].count else {
+                throw RuleEngine.stateError("rule \(rule.id): the absence keeps \(values.count) template values, the rule needs another number")
+            }
             state.body = .absence(
                 KeyState.Absence(
-                    lastSeen: Int64(try number(record, "last_seen")), armed: record[path: "armed"] == .bool(true), cause: cause,
+                    lastSeen: try whole(record, "last_seen", as: Int64.self), armed: record[path: "armed"] == .bool(true), cause: cause,
                     values: values))
         }
         return state
+    }
+
+    /// A JSON number that is a whole value in range for `type`, or nil.
+    static func whole<Integer: BinaryInteger>(_ value: JSONValue?, as type: Integer.Type) -> Integer? {
+        guard let number = value?.numberValue, number.isFinite, let exact = Int64(exactly: number) else { return nil }
+        return Integer(exactly: exact)
+    }
+
+    private func whole<Integer: BinaryInteger>(_ record: JSONValue, _ field: String, as type: Integer.Type) throws(RulesError) -> Integer {
+        guard let value = RuleEngine.whole(record[path: field], as: type) else {
+            throw RuleEngine.stateError("field \(field) is missing or not a whole number in range")
+        }
+        return value
     }
 
     private func number(_ record: JSONValue, _ field: String) throws(RulesError) -> Double {
@@ -161,7 +189,10 @@ extension RuleEngine {
             guard let parts = item.arrayValue, parts.count == 4, let time = parts[0].numberValue, let sequence = parts[1].numberValue,
                 let value = parts[2].numberValue
             else { throw RuleEngine.stateError("an entry is not [time, sequence, value, cause]") }
-            entries.append(KeyState.Entry(time: Int64(time), sequence: UInt64(sequence), value: value, cause: try cause(parts[3])))
+            guard let time = RuleEngine.whole(.number(time), as: Int64.self), let sequence = RuleEngine.whole(.number(sequence), as: UInt64.self),
+                value.isFinite, entries.last.map({ $0.time <= time }) ?? true
+            else { throw RuleEngine.stateError("an entry has a time, sequence or value out of range, or is out of time order") }
+            entries.append(KeyState.Entry(time: time, sequence: sequence, value: value, cause: try cause(parts[3])))
         }
         return entries
     }
@@ -173,8 +204,8 @@ extension RuleEngine {
         var cause = StoredCause(id: id, type: symbols.intern(type), topic: StoredCause.noTopic, partition: 0, offset: 0)
         if let topic = value?[path: "topic"]?.stringValue {
             cause.topic = symbols.intern(topic)
-            cause.partition = Int32(value?[path: "partition"]?.numberValue ?? 0)
-            cause.offset = Int64(value?[path: "offset"]?.numberValue ?? 0)
+            cause.partition = RuleEngine.whole(value?[path: "partition"], as: Int32.self) ?? 0
+            cause.offset = RuleEngine.whole(value?[path: "offset"], as: Int64.self) ?? 0
         }
         return cause
     }

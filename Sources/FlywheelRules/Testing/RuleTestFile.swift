@@ -115,7 +115,8 @@ public struct RuleTestFile: Sendable {
         }
         var until: Int64?
         if let untilNode = fields["until"] {
-            until = reader.text(untilNode, field: "until").flatMap(RFC3339.milliseconds)
+            // An unquoted time is a YAML timestamp; its text is what counts.
+            until = untilNode.scalar.flatMap { RFC3339.milliseconds($0.string) }
             if until == nil { reader.error(untilNode, "until must be an RFC 3339 time, like 2026-03-01T00:00:00Z") }
         }
         var only: [String]?

@@ -5,7 +5,8 @@ import Yams
 
 extension ServeConfiguration {
     static let fields = [
-        "kafka", "group_id", "inputs", "outputs", "rules", "schemas", "delivery", "state_topic", "repartition_topic", "http",
+        "kafka", "group_id", "instance_id", "inputs", "outputs", "rules", "schemas", "delivery", "state_topic", "repartition_topic", "http",
+        "session_timeout", "max_batch", "absence_check_interval",
     ]
     static let kafkaFields = ["bootstrap_servers", "client_id", "security", "properties"]
     static let securityFields = ["protocol", "sasl", "tls"]
@@ -62,6 +63,8 @@ private struct ConfigurationReader {
         let kafka = fields["kafka"].flatMap { self.kafka($0) }
         if fields["kafka"] == nil { yaml.error(root, "missing field kafka", hint: "kafka: {bootstrap_servers: [host:9092]}") }
         let groupID = fields["group_id"].flatMap { yaml.text($0, field: "group_id") } ?? "flywheel"
+        let instanceID = environment[ServeConfiguration.Environment.instanceID]
+            ?? fields["instance_id"].flatMap { yaml.text($0, field: "instance_id") } ?? ServeConfiguration.defaultInstanceID
         let inputs = fields["inputs"].map { self.inputs($0) } ?? []
         if fields["inputs"] == nil {
             yaml.error(root, "missing field inputs", hint: "inputs: {data_arrivals: {topics: [mlops.data.arrivals]}}")
@@ -103,6 +106,26 @@ private struct ConfigurationReader {
                 }
             }
         }
+        var sessionTimeout = Duration.seconds(45)
+        if let node = fields["session_timeout"], let milliseconds = yaml.duration(node, field: "session_timeout") {
+            if (6_000...300_000).contains(milliseconds) {
+                sessionTimeout = .milliseconds(milliseconds)
+            } else {
+                yaml.error(node, "session_timeout must be from 6s to 5m", hint: "brokers refuse other values by default")
+            }
+        }
+        var maxBatch = 1000
+        if let node = fields["max_batch"] {
+            if let number = node.int, (1...100_000).contains(number), node.tag.rawValue == Tag.Name.int.rawValue {
+                maxBatch = number
+            } else {
+                yaml.error(node, "max_batch must be a whole number from 1 to 100000, not \(YAMLReader.shown(node))")
+            }
+        }
+        var absenceInterval = Duration.seconds(1)
+        if let node = fields["absence_check_interval"], let milliseconds = yaml.duration(node, field: "absence_check_interval") {
+            absenceInterval = .milliseconds(milliseconds)
+        }
         let internalTopics = [("outputs.audit_topic", auditTopic), ("outputs.dead_letter_topic", deadLetterTopic), ("state_topic", stateTopic), ("repartition_topic", repartitionTopic)]
         for input in inputs {
             for topic in input.topics {
@@ -113,9 +136,10 @@ private struct ConfigurationReader {
         }
         guard let kafka, yaml.errorCount == 0 else { return nil }
         return ServeConfiguration(
-            kafka: kafka, groupID: groupID, inputs: inputs, outputTopics: outputTopics, auditTopic: auditTopic,
+            kafka: kafka, groupID: groupID, instanceID: instanceID, inputs: inputs, outputTopics: outputTopics, auditTopic: auditTopic,
             deadLetterTopic: deadLetterTopic, ruleFiles: ruleFiles, schemasDirectory: schemas, delivery: delivery,
-            stateTopic: stateTopic, repartitionTopic: repartitionTopic, http: http)
+            stateTopic: stateTopic, repartitionTopic: repartitionTopic, http: http, sessionTimeout: sessionTimeout,
+            maxBatchSize: maxBatch, absenceCheckInterval: absenceInterval)
     }
 
     // MARK: Kafka

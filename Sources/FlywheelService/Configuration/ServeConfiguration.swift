@@ -1,4 +1,5 @@
 import FlywheelKafka
+import Foundation
 
 /// The configuration of `flywheel serve`, read from a YAML file (see docs/configuration.md).
 public struct ServeConfiguration: Sendable {
@@ -51,6 +52,9 @@ public struct ServeConfiguration: Sendable {
 
     public var kafka: KafkaClientConfiguration
     public var groupID: String
+    /// This instance's name, stable across its restarts (a StatefulSet pod's name, the host's name): its
+    /// transactional id, so that a restarted instance fences and aborts what its crashed predecessor left open.
+    public var instanceID: String
     public var inputs: [Input]
     /// The topics rules may emit to; empty allows any.
     public var outputTopics: [String]
@@ -66,15 +70,24 @@ public struct ServeConfiguration: Sendable {
     /// Where events are re-keyed when their Kafka key is not their rules' key.
     public var repartitionTopic: String
     public var http: HTTP
+    /// The consumer group's session timeout: how long an instance may be silent before the group moves its
+    /// partitions (and how long a new member waits to join).
+    public var sessionTimeout: Duration
+    /// The most input records evaluated and committed together.
+    public var maxBatchSize: Int
+    /// How often the wall clock is checked for absences that came due without an event.
+    public var absenceCheckInterval: Duration
 
     public init(
-        kafka: KafkaClientConfiguration, groupID: String = "flywheel", inputs: [Input], outputTopics: [String] = [],
+        kafka: KafkaClientConfiguration, groupID: String = "flywheel", instanceID: String = ServeConfiguration.defaultInstanceID, inputs: [Input], outputTopics: [String] = [],
         auditTopic: String = "flywheel.trigger.audit", deadLetterTopic: String = "flywheel.deadletter", ruleFiles: [String],
         schemasDirectory: String? = nil, delivery: Delivery = .exactlyOnce, stateTopic: String = "flywheel.state",
-        repartitionTopic: String = "flywheel.repartition", http: HTTP = HTTP()
+        repartitionTopic: String = "flywheel.repartition", http: HTTP = HTTP(), sessionTimeout: Duration = .seconds(45),
+        maxBatchSize: Int = 1000, absenceCheckInterval: Duration = .seconds(1)
     ) {
         self.kafka = kafka
         self.groupID = groupID
+        self.instanceID = instanceID
         self.inputs = inputs
         self.outputTopics = outputTopics
         self.auditTopic = auditTopic
@@ -85,7 +98,13 @@ public struct ServeConfiguration: Sendable {
         self.stateTopic = stateTopic
         self.repartitionTopic = repartitionTopic
         self.http = http
+        self.sessionTimeout = sessionTimeout
+        self.maxBatchSize = maxBatchSize
+        self.absenceCheckInterval = absenceCheckInterval
     }
+
+    /// The host's name.
+    public static var defaultInstanceID: String { ProcessInfo.processInfo.hostName }
 
     /// Every input topic, in configuration order.
     public var inputTopics: [String] { inputs.flatMap(\.topics) }
@@ -96,6 +115,7 @@ public struct ServeConfiguration: Sendable {
         public static let saslUsername = "FLYWHEEL_KAFKA_SASL_USERNAME"
         public static let saslPassword = "FLYWHEEL_KAFKA_SASL_PASSWORD"
         public static let tlsKeyPassword = "FLYWHEEL_KAFKA_TLS_KEY_PASSWORD"
-        public static let all = [bootstrapServers, saslUsername, saslPassword, tlsKeyPassword]
+        public static let instanceID = "FLYWHEEL_INSTANCE_ID"
+        public static let all = [bootstrapServers, saslUsername, saslPassword, tlsKeyPassword, instanceID]
     }
 }

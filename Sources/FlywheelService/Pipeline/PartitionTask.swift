@@ -1,0 +1,47 @@
+import FlywheelEvents
+import FlywheelKafka
+import FlywheelRules
+
+/// The rule state of one partition number: the engine for the keys that partition owns, fed by that partition of
+/// every input topic (events whose key belongs there) and of the repartition topic (events re-keyed to it).
+struct PartitionTask {
+    let partition: Int32
+    var engine: RuleEngine
+    /// Per source topic, the offset of the last record whose effects the engine's state includes.
+    var applied: [String: Int64] = [:]
+
+    init(partition: Int32, ruleSet: RuleSet) {
+        self.partition = partition
+        engine = RuleEngine(ruleSet: ruleSet, options: RuleEngine.Options(tracksChanges: true))
+    }
+
+    /// Applies the changelog's records, oldest first (later records of a key replace earlier ones).
+    mutating func restore(from messages: [KafkaConsumerMessage]) throws(RulesError) {
+        for message in messages {
+            switch ChangelogRecord(message) {
+            case .state(let rule, let key, let record):
+                try engine.restore(rule: rule, key: key, record: record)
+            case .position(let position, let applied):
+                engine.restorePosition(position)
+                self.applied.merge(applied) { Swift.max($0, $1) }
+            case nil:
+                continue
+            }
+        }
+        _ = engine.takeChanges()
+    }
+
+    /// Whether the record's effects are already in the state (it is read again after a restart).
+    func hasApplied(_ message: KafkaConsumerMessage) -> Bool {
+        applied[message.topic].map { message.offset <= $0 } ?? false
+    }
+
+    /// The changelog records of what changed since the last call: the keys' states, then the position.
+    mutating func changelog(topic: String) -> [KafkaProducerMessage] {
+        var messages = engine.takeChanges().map {
+            ChangelogRecord.state(rule: $0.rule, key: $0.key, record: $0.record).message(topic: topic, partition: partition)
+        }
+        messages.append(ChangelogRecord.position(engine: engine.positionRecord, applied: applied).message(topic: topic, partition: partition))
+        return messages
+    }
+}

@@ -1,0 +1,212 @@
+import FlywheelEvents
+import FlywheelKafka
+import FlywheelPipeline
+import FlywheelRules
+import Foundation
+import Logging
+import Metrics
+
+/// The pipeline's rule state and what it does with a batch.
+///
+/// Unchecked Sendable: it is only used inside `SerialJobs`, one job at a time, so no two tasks touch it at once.
+final class PipelineState: @unchecked Sendable {
+    let configuration: ServeConfiguration
+    let ruleSet: RuleSet
+    let partitions: Int32
+    let decoder: IntakeDecoder
+    let logger: Logger
+    let codec = CloudEventKafkaCodec()
+    let metrics: ServiceMetrics
+    /// By partition number; nil where this instance owns no partition of that number.
+    private var tasks: [PartitionTask?]
+
+    init(configuration: ServeConfiguration, ruleSet: RuleSet, partitions: Int32, decoder: IntakeDecoder, logger: Logger) {
+        self.configuration = configuration
+        self.ruleSet = ruleSet
+        self.partitions = partitions
+        self.decoder = decoder
+        self.logger = logger
+        metrics = ServiceMetrics(ruleSet: ruleSet)
+        tasks = Array(repeating: nil, count: Int(partitions))
+    }
+
+    // MARK: Rebalances
+
+    /// Restores the state of newly assigned partition numbers from the state topic, before any of their events.
+    func assign(_ assigned: [KafkaTopicPartition], reader: KafkaPartitionReader) async throws {
+        for number in Set(assigned.map(\.partition)).sorted() where tasks.indices.contains(Int(number)) && tasks[Int(number)] == nil {
+            let started = ContinuousClock.now
+            var task = PartitionTask(partition: number, ruleSet: ruleSet)
+            let records = try await reader.readToEnd(topic: configuration.stateTopic, partition: number)
+            try task.restore(from: records)
+            tasks[Int(number)] = task
+            logger.info(
+                "Restored rule state",
+                metadata: [
+                    "partition": "\(number)", "records": "\(records.count)", "keys": "\(task.engine.keyCount)",
+                    "took": "\(ContinuousClock.now - started)",
+                ])
+        }
+        metrics.stateKeys.record(tasks.reduce(0) { $0 + ($1?.engine.keyCount ?? 0) })
+    }
+
+    /// Drops the state of revoked partition numbers; it is in the state topic up to the last commit.
+    func revoke(_ revoked: [KafkaTopicPartition]) {
+        for number in Set(revoked.map(\.partition)) where tasks.indices.contains(Int(number)) {
+            tasks[Int(number)] = nil
+        }
+    }
+
+    // MARK: Batches
+
+    /// Evaluates a batch and commits its outputs with its offsets.
+    func process(_ messages: [KafkaConsumerMessage], output: PipelineOutput, consumer: KafkaConsumer) async throws {
+        let started = ContinuousClock.now
+        var records: [KafkaProducerMessage] = []
+        var firings: [RuleFiring] = []
+        var touched = Set<Int32>()
+        var owned: [KafkaConsumerMessage] = []
+        owned.reserveCapacity(messages.count)
+
+        let fresh = messages.filter { message in
+            guard let task = task(message.partition) else { return false }
+            owned.append(message)
+            return !task.hasApplied(message)
+        }
+        let inputs = fresh.filter { $0.topic != configuration.repartitionTopic }
+        let (events, deadLetters) = decoder.decode(inputs)
+        records += deadLetters
+        var next = 0
+        for message in fresh {
+            let partition = message.partition
+            touched.insert(partition)
+            if message.topic == configuration.repartitionTopic {
+                if let record = RepartitionRecord(message, codec: codec) {
+                    firings += tasks[Int(partition)]!.engine.process(record.input, keys: Set(record.keys))
+                } else {
+                    records.append(deadLetter(message, detail: "a repartition record without its keys, time or CloudEvent"))
+                }
+            } else {
+                while next < events.count, events[next].source.topic == message.topic, events[next].source.partition == partition,
+                    events[next].source.offset == message.offset
+                {
+                    route(events[next], partition: partition, firings: &firings, records: &records)
+                    next += 1
+                }
+            }
+            tasks[Int(partition)]!.applied[message.topic] = message.offset
+        }
+        try await commit(firings: firings, records: records, touched: touched, messages: owned, output: output, consumer: consumer)
+        metrics.batchDuration.record(duration: ContinuousClock.now - started)
+    }
+
+    /// Fires the absences the wall clock has made due, in every owned partition.
+    func fireAbsences(output: PipelineOutput) async throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var firings: [RuleFiring] = []
+        var touched = Set<Int32>()
+        for index in tasks.indices where tasks[index] != nil {
+            let fired = tasks[index]!.engine.fireAbsences(dueBy: now)
+            if !fired.isEmpty {
+                firings += fired
+                touched.insert(Int32(index))
+            }
+        }
+        guard !firings.isEmpty else { return }
+        try await commit(firings: firings, records: [], touched: touched, messages: [], output: output, consumer: nil)
+    }
+
+    private func task(_ partition: Int32) -> PartitionTask? {
+        tasks.indices.contains(Int(partition)) ? tasks[Int(partition)] : nil
+    }
+
+    /// Evaluates the event here for the keys this partition owns, and sends it on for the others.
+    private func route(_ event: IntakeStage.Event, partition: Int32, firings: inout [RuleFiring], records: inout [KafkaProducerMessage]) {
+        let time = event.event.timeMilliseconds ?? event.timestampMilliseconds ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let input = RuleInput(
+            event: event.event, time: time,
+            origin: EventOrigin(topic: event.source.topic, partition: event.source.partition, offset: event.source.offset))
+        let keys = tasks[Int(partition)]!.engine.routingKeys(of: event.event)
+        guard !keys.isEmpty else { return }
+        var local: Set<String> = []
+        var elsewhere: [Int32: [String]] = [:]
+        for key in keys {
+            let owner = KafkaPartitioner.partition(of: key, partitions: partitions)
+            if owner == partition { local.insert(key) } else { elsewhere[owner, default: []].append(key) }
+        }
+        if !local.isEmpty {
+            firings += tasks[Int(partition)]!.engine.process(input, keys: elsewhere.isEmpty ? nil : local)
+        }
+        for (owner, ownerKeys) in elsewhere.sorted(by: { $0.key < $1.key }) {
+            records.append(RepartitionRecord(input: input, keys: ownerKeys).message(topic: configuration.repartitionTopic, partition: owner))
+            metrics.repartitioned.increment()
+        }
+    }
+
+    private func deadLetter(_ message: KafkaConsumerMessage, detail: String) -> KafkaProducerMessage {
+        let source = SourceCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
+        let error = CloudEventDecodingError(reason: .invalidAttribute, field: RepartitionRecord.keysHeader, detail: detail)
+        let record = CloudEventRecord(
+            key: message.key, value: message.value, headers: message.headers.map { CloudEventRecord.Header(name: $0.key, value: $0.value) })
+        let letter = DeadLetter.record(for: record, error: error, source: source, maxBytes: IntakeStage.maxDeadLetterValueBytes)
+        logger.warning("Record sent to the dead-letter topic", metadata: ["source": "\(source)", "detail": "\(detail)"])
+        return KafkaProducerMessage(
+            topic: configuration.deadLetterTopic, key: letter.key, value: letter.value,
+            headers: letter.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
+    }
+
+    // MARK: Committing
+
+    /// Sends triggers, audit records, state changes and `records`, with the offsets of `messages`: in one
+    /// transaction (exactly-once), or all delivered before the offsets are stored (at-least-once).
+    private func commit(
+        firings: [RuleFiring], records: [KafkaProducerMessage], touched: Set<Int32>, messages: [KafkaConsumerMessage],
+        output: PipelineOutput, consumer: KafkaConsumer?
+    ) async throws {
+        var records = records
+        for firing in firings {
+            records.append(message(firing.trigger, key: firing.key, topic: firing.topic))
+            records.append(message(firing.audit, key: firing.key, topic: configuration.auditTopic))
+            metrics.triggers(rule: firing.ruleID).increment()
+        }
+        for partition in touched.sorted() {
+            records += tasks[Int(partition)]!.changelog(topic: configuration.stateTopic)
+        }
+        switch output {
+        case .transactional(let producer):
+            let offsets = PipelineState.nextOffsets(messages)
+            let group = try consumer.map { consumer throws(KafkaError) in try consumer.groupMetadata() }
+            do {
+                try await producer.withTransaction { producer in
+                    if !records.isEmpty { _ = try await producer.send(records) }
+                    if let group, !offsets.isEmpty { try await producer.sendOffsets(offsets, group: group) }
+                }
+                metrics.transactions(outcome: "committed").increment()
+            } catch {
+                metrics.transactions(outcome: "aborted").increment()
+                throw ServiceError(code: .pipeline, message: "a transaction failed, so the pipeline stops; a restart resumes from the last commit: \(error)")
+            }
+        case .idempotent(let producer):
+            if !records.isEmpty { _ = try await producer.send(records) }
+            if let consumer, !messages.isEmpty { consumer.storeOffsets(for: messages) }
+        }
+        if !firings.isEmpty {
+            logger.info("Triggers sent", metadata: ["count": "\(firings.count)", "rules": "\(Set(firings.map(\.ruleID)).sorted().joined(separator: ","))"])
+        }
+        metrics.record(tasks.compactMap { $0?.engine.statistics })
+        metrics.stateKeys.record(tasks.reduce(0) { $0 + ($1?.engine.keyCount ?? 0) })
+    }
+
+    private func message(_ event: CloudEvent, key: String, topic: String) -> KafkaProducerMessage {
+        let record = codec.encode(event, key: key, mode: .binary)
+        return KafkaProducerMessage(
+            topic: topic, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
+    }
+
+    /// Per partition, the offset after the last message: what the group commits.
+    static func nextOffsets(_ messages: [KafkaConsumerMessage]) -> [KafkaTopicPartitionOffset] {
+        var highest: [KafkaTopicPartition: Int64] = [:]
+        for message in messages { highest[message.topicPartition] = max(highest[message.topicPartition] ?? -1, message.offset) }
+        return highest.sorted { $0.key < $1.key }.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value + 1) }
+    }
+}

@@ -1,0 +1,50 @@
+import FlywheelRules
+import Metrics
+import Synchronization
+
+/// The service's metrics, through swift-metrics (exported by `/metrics` in Prometheus format). Labels are bounded:
+/// rule ids and outcomes, never keys or event ids. Events in and dead letters are counted by the intake.
+final class ServiceMetrics: Sendable {
+    static let ruleEvaluations = "flywheel_rule_evaluations_total"
+    static let triggersLabel = "flywheel_triggers_total"
+    static let transactionsLabel = "flywheel_transactions_total"
+    static let batchDurationLabel = "flywheel_batch_processing_seconds"
+    static let stateKeysLabel = "flywheel_state_keys"
+    static let repartitionedLabel = "flywheel_events_repartitioned_total"
+
+    private let evaluations: [String: Counter]
+    private let triggerCounters: [String: Counter]
+    private let transactionCounters: [String: Counter]
+    let batchDuration = Metrics.Timer(label: ServiceMetrics.batchDurationLabel, preferredDisplayUnit: .seconds)
+    let stateKeys = Gauge(label: ServiceMetrics.stateKeysLabel)
+    let repartitioned = Counter(label: ServiceMetrics.repartitionedLabel)
+    private let rules: [String]
+    private let reported: Mutex<[Int]>
+
+    init(ruleSet: RuleSet) {
+        rules = ruleSet.rules.map(\.id)
+        evaluations = Dictionary(uniqueKeysWithValues: rules.map { ($0, Counter(label: ServiceMetrics.ruleEvaluations, dimensions: [("rule", $0)])) })
+        triggerCounters = Dictionary(uniqueKeysWithValues: rules.map { ($0, Counter(label: ServiceMetrics.triggersLabel, dimensions: [("rule", $0)])) })
+        transactionCounters = Dictionary(
+            uniqueKeysWithValues: ["committed", "aborted"].map { ($0, Counter(label: ServiceMetrics.transactionsLabel, dimensions: [("outcome", $0)])) })
+        reported = Mutex(Array(repeating: 0, count: rules.count))
+    }
+
+    func triggers(rule: String) -> Counter { triggerCounters[rule]! }
+
+    func transactions(outcome: String) -> Counter { transactionCounters[outcome]! }
+
+    /// Adds what the engines evaluated since the last call (their statistics only grow while they live).
+    func record(_ statistics: [RuleEngine.Statistics]) {
+        var totals = Array(repeating: 0, count: rules.count)
+        for engine in statistics {
+            for index in totals.indices { totals[index] += engine.evaluations[index] }
+        }
+        reported.withLock { reported in
+            for index in totals.indices where totals[index] > reported[index] {
+                evaluations[rules[index]]!.increment(by: totals[index] - reported[index])
+            }
+            reported = totals
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import FlywheelEvents
+import FlywheelKafka
+import FlywheelPipeline
+import FlywheelRules
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// The live pipeline of `flywheel serve`: consume → decode and validate (dead-letter) → route by key → evaluate
+/// rules → produce triggers, audit records and state changes → commit.
+///
+/// Exactly-once: per batch, everything produced and the batch's input offsets commit in one Kafka transaction;
+/// a failed transaction stops the pipeline, and a restart resumes from the last commit with the state of that
+/// commit. At-least-once: everything is delivered before the offsets are committed, and the state topic records
+/// which offsets the state includes, so a restart does not count an event twice.
+public final class TriggerPipeline: Service, Sendable {
+    let configuration: ServeConfiguration
+    let ruleSet: RuleSet
+    let schemas: EventSchemas
+    let health: ServiceHealth
+    let logger: Logger
+
+    public init(configuration: ServeConfiguration, ruleSet: RuleSet, schemas: EventSchemas, health: ServiceHealth, logger: Logger) {
+        self.configuration = configuration
+        self.ruleSet = ruleSet
+        self.schemas = schemas
+        self.health = health
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        do {
+            try await runPipeline()
+        } catch {
+            health.markFailed("\(error)")
+            throw error
+        }
+    }
+
+    private func runPipeline() async throws {
+        let client = configuration.kafka
+        // Keyed records go where Kafka's default (Java) partitioner puts them, so the service can compute where a
+        // key belongs.
+        var producerClient = client
+        producerClient.additionalProperties["partitioner"] = "murmur2_random"
+        let admin = try await KafkaAdmin(configuration: client, logger: logger)
+        let topics = try await ServiceTopics.prepare(configuration, admin: admin, logger: logger)
+        health.markReady(.brokerReachable)
+        let reader = try await KafkaPartitionReader(configuration: KafkaPartitionReaderConfiguration(client: client), logger: logger)
+        let output: PipelineOutput
+        if configuration.delivery == .exactlyOnce {
+            output = .transactional(
+                try await KafkaTransactionalProducer(
+                    configuration: KafkaTransactionalProducerConfiguration(
+                        producer: KafkaProducerConfiguration(client: producerClient),
+                        transactionalID: "flywheel-\(configuration.groupID)-\(configuration.instanceID)",
+                        // An instance that vanishes for good holds read_committed readers back at most this long
+                        // (librdkafka needs it at least as long as a request may take).
+                        transactionTimeout: client.connection.requestTimeout),
+                    logger: logger))
+        } else {
+            output = .idempotent(try await KafkaProducer(configuration: KafkaProducerConfiguration(client: producerClient), logger: logger))
+        }
+        let consumer = try await KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                client: client, groupID: configuration.groupID, topics: configuration.inputTopics + [configuration.repartitionTopic],
+                offsetReset: .earliest, isolationLevel: .readCommitted, assignmentStrategy: .range,
+                sessionTimeout: configuration.sessionTimeout, maxBatchSize: configuration.maxBatchSize),
+            logger: logger)
+        let state = PipelineState(
+            configuration: configuration, ruleSet: ruleSet, partitions: topics.partitions,
+            decoder: IntakeDecoder(intake: EventIntake(schemas: schemas), deadLetterTopic: configuration.deadLetterTopic, logger: logger),
+            logger: logger)
+        let jobs = SerialJobs()
+        let health = self.health
+        let logger = self.logger
+        let hasAbsences = ruleSet.rules.contains { $0.kind == "absent" }
+        let absenceInterval = configuration.absenceCheckInterval
+        logger.info(
+            "Serving",
+            metadata: [
+                "rules": "\(ruleSet.rules.count)", "delivery": "\(configuration.delivery)", "partitions": "\(topics.partitions)",
+                "inputs": "\(configuration.inputTopics.joined(separator: ","))",
+            ])
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await consumer.run() }
+            group.addTask { await jobs.run() }
+            if hasAbsences {
+                group.addTask {
+                    // The wall clock fires absences of silent keys; this ends with the jobs.
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: absenceInterval)
+                        do {
+                            try await jobs.perform { try await state.fireAbsences(output: output) }
+                        } catch is CancellationError {
+                            return
+                        }
+                    }
+                }
+            }
+            do {
+                try await withGracefulShutdownHandler {
+                    for try await event in consumer.events {
+                        switch event {
+                        case .partitionsAssigned(let partitions):
+                            health.markNotReady(.stateRestored, reason: "restoring the state of \(partitions.count) partitions")
+                            try await jobs.perform { try await state.assign(partitions, reader: reader) }
+                            health.markReady(.partitionsAssigned)
+                            health.markReady(.stateRestored)
+                        case .partitionsRevoked(let partitions), .partitionsLost(let partitions):
+                            try await jobs.perform { state.revoke(partitions) }
+                            if (try? consumer.assignment())?.isEmpty ?? true {
+                                health.markNotReady(.partitionsAssigned, reason: "no partitions assigned (rebalancing)")
+                            }
+                        case .messages(let messages):
+                            try await jobs.perform { try await state.process(messages, output: output, consumer: consumer) }
+                        }
+                    }
+                } onGracefulShutdown: {
+                    consumer.triggerGracefulShutdown()
+                }
+            } catch {
+                logger.error("The pipeline stops", metadata: ["error": "\(error)"])
+                jobs.finish()
+                consumer.triggerGracefulShutdown()
+                group.cancelAll()
+                try? await output.shutdown()
+                throw error
+            }
+            jobs.finish()
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+        try await output.shutdown()
+        await reader.close()
+    }
+}
+
+/// Where the pipeline's records go: a transactional producer (exactly-once) or an idempotent one (at-least-once).
+enum PipelineOutput: Sendable {
+    case transactional(KafkaTransactionalProducer)
+    case idempotent(KafkaProducer)
+
+    /// Flushes and stops; the pipeline calls it after its last batch.
+    func shutdown() async throws(KafkaError) {
+        switch self {
+        case .transactional(let producer): try await producer.shutdown()
+        case .idempotent(let producer): try await producer.shutdown()
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import FlywheelEvents
+import FlywheelKafka
+import FlywheelRules
+import FlywheelService
+import FlywheelTestSupport
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// `flywheel serve`'s pipeline against Tansu: what it emits equals what `flywheel replay` computes for the same
+/// input, each trigger once.
+@Suite("flywheel serve against Tansu", .timeLimit(.minutes(3)))
+struct ServeIntegrationTests {
+    static let rules = """
+        rules:
+          - id: busy-dataset
+            description: keyed by the dataset, not the Kafka key (the team), so events are re-keyed
+            on: data.arrived
+            key: data.dataset
+            threshold: {count: 3, within: 1h}
+            emit:
+              type: retrain.requested
+              topic: OUT
+              data: {target: "{{ key }}", reason: "{{ value }} arrivals"}
+          - id: busy-team
+            description: keyed by the subject (the team), which is the Kafka key
+            on: data.arrived
+            threshold: {sum: data.rows, gte: 2500}
+            emit:
+              type: retrain.requested
+              topic: OUT
+              data: {target: "{{ key }}", reason: "{{ value }} rows"}
+        """
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// 12 datasets over 3 teams (subjects; a dataset belongs to one team), a minute apart.
+    static func events(count: Int) -> [CloudEvent] {
+        let start = RFC3339.milliseconds("2026-03-01T00:00:00Z")!
+        return (0..<count).map { index in
+            let dataset = "ds-\(index % 12)"
+            return CloudEvent(
+                id: "event-\(index)", source: "s3://lake", type: "data.arrived", subject: "team-\(index % 3)",
+                time: RFC3339.string(milliseconds: start + Int64(index) * 60_000),
+                data: .object(JSONObject([
+                    "dataset": .string(dataset), "version": .string("v\(index)"), "rows": .number(Double(100 + index % 50)), "bytes": .number(1000),
+                    "location": .string("s3://lake/\(dataset)/\(index)"),
+                ])))
+        }
+    }
+
+    @Test("serve emits exactly the triggers replay computes, each once; poison input is dead-lettered", arguments: [
+        ServeConfiguration.Delivery.exactlyOnce, .atLeastOnce,
+    ])
+    func equalsReplay(_ delivery: ServeConfiguration.Delivery) async throws {
+        let context = try await TansuContext.start()
+        let input = try await context.createTopic("serve-in", partitions: 4)
+        let output = try await context.createTopic("serve-out", partitions: 4)
+        let deadLetters = try await context.createTopic("serve-dlq", partitions: 1)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("serve")).path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let rulesFile = folder + "/rules.yaml"
+        try ServeIntegrationTests.rules.replacingOccurrences(of: "OUT", with: output).write(toFile: rulesFile, atomically: true, encoding: .utf8)
+
+        let events = ServeIntegrationTests.events(count: 120)
+        let ruleSet = try RuleSet.load(files: [rulesFile])
+        var replay = RuleReplay(ruleSet: ruleSet)
+        var replayed: [String] = []
+        replay.run(events.map { RuleInput(event: $0)! }) { replayed.append($0.trigger.id) }
+        let expected = replayed
+        #expect(expected.count > 20)
+
+        // Keyed by team, with Kafka's default partitioner, as Java producers would: a dataset's events are all on
+        // its team's partition, in order, so the re-keyed rule sees them in the order replay does.
+        var client = context.broker.clientConfiguration
+        client.additionalProperties["partitioner"] = "murmur2_random"
+        let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: context.logger)
+        let codec = CloudEventKafkaCodec()
+        var records = events.map { event in
+            let record = codec.encode(event, key: event.subject, mode: .binary)
+            return KafkaProducerMessage(
+                topic: input, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
+        }
+        records.insert(KafkaProducerMessage(topic: input, key: "team-1", value: "not a cloud event"), at: 60)
+        try await producer.send(records)
+
+        let configuration = ServeConfiguration(
+            kafka: context.broker.clientConfiguration, groupID: uniqueName("serve"),
+            inputs: [ServeConfiguration.Input(stream: .dataArrivals, topics: [input])], auditTopic: uniqueName("audit"),
+            deadLetterTopic: deadLetters, ruleFiles: [rulesFile], delivery: delivery, stateTopic: uniqueName("state"),
+            repartitionTopic: uniqueName("repartition"), sessionTimeout: .seconds(6))
+        let pipeline = TriggerPipeline(
+            configuration: configuration, ruleSet: ruleSet, schemas: try EventSchemas(directory: ServeIntegrationTests.repository + "/topics/schemas"),
+            health: ServiceHealth(), logger: context.logger)
+        let group = ServiceGroup(services: [pipeline], logger: context.logger)
+        let running = Task { try await group.run() }
+
+        let triggers = try await context.consumer(group: uniqueName("check"), topics: [output], isolation: .readCommitted)
+        try await triggers.wait(for: "\(expected.count) triggers", limit: .seconds(60)) { $0.messages.count >= expected.count }
+        let dead = try await context.consumer(group: uniqueName("dlq"), topics: [deadLetters])
+        try await dead.wait(for: "the poison record") { !$0.messages.isEmpty }
+        // A little longer: nothing more may come.
+        try await Task.sleep(for: .seconds(2))
+        await group.triggerGracefulShutdown()
+        try await running.value
+
+        let ids = triggers.messages.compactMap { message in
+            message.headers.first(where: { $0.key == "ce_id" })?.value.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(ids.count == expected.count, "no trigger duplicated or missing")
+        #expect(Set(ids) == Set(expected))
+        #expect(dead.messages.map(\.text) == ["not a cloud event"])
+        try await triggers.stop()
+        try await dead.stop()
+        try await producer.shutdown()
+    }
+
+    @Test("a restarted pipeline restores its state and goes on as if it had never stopped", arguments: [
+        ServeConfiguration.Delivery.exactlyOnce, .atLeastOnce,
+    ])
+    func restart(_ delivery: ServeConfiguration.Delivery) async throws {
+        let context = try await TansuContext.start()
+        let input = try await context.createTopic("restart-in", partitions: 4)
+        let output = try await context.createTopic("restart-out", partitions: 4)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("restart")).path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let rulesFile = folder + "/rules.yaml"
+        try ServeIntegrationTests.rules.replacingOccurrences(of: "OUT", with: output).write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        let events = ServeIntegrationTests.events(count: 240)
+        let ruleSet = try RuleSet.load(files: [rulesFile])
+        var replay = RuleReplay(ruleSet: ruleSet)
+        var replayed: [String] = []
+        replay.run(events.map { RuleInput(event: $0)! }) { replayed.append($0.trigger.id) }
+        let expected = replayed
+
+        var client = context.broker.clientConfiguration
+        client.additionalProperties["partitioner"] = "murmur2_random"
+        let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: context.logger)
+        let codec = CloudEventKafkaCodec()
+        func send(_ slice: ArraySlice<CloudEvent>) async throws {
+            try await producer.send(slice.map { event in
+                let record = codec.encode(event, key: event.subject, mode: .binary)
+                return KafkaProducerMessage(
+                    topic: input, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
+            })
+        }
+        let configuration = ServeConfiguration(
+            kafka: context.broker.clientConfiguration, groupID: uniqueName("restart"), instanceID: uniqueName("instance"),
+            inputs: [ServeConfiguration.Input(stream: .dataArrivals, topics: [input])], auditTopic: uniqueName("audit"),
+            deadLetterTopic: uniqueName("dlq"), ruleFiles: [rulesFile], delivery: delivery, stateTopic: uniqueName("state"),
+            repartitionTopic: uniqueName("repartition"), sessionTimeout: .seconds(6))
+        let schemas = try EventSchemas(directory: ServeIntegrationTests.repository + "/topics/schemas")
+        let triggers = try await context.consumer(group: uniqueName("check"), topics: [output], isolation: .readCommitted)
+
+        // The first half, through one pipeline, which then stops.
+        let half = expected.count / 2
+        try await send(events[0..<120])
+        let first = ServiceGroup(
+            services: [TriggerPipeline(configuration: configuration, ruleSet: ruleSet, schemas: schemas, health: ServiceHealth(), logger: context.logger)],
+            logger: context.logger)
+        let firstRun = Task { try await first.run() }
+        try await triggers.wait(for: "the first half's triggers", limit: .seconds(60)) { $0.messages.count >= half - 5 }
+        try await Task.sleep(for: .seconds(2))
+        await first.triggerGracefulShutdown()
+        try await firstRun.value
+
+        // The second half, through a new pipeline that starts from the state topic.
+        try await send(events[120...])
+        let second = ServiceGroup(
+            services: [TriggerPipeline(configuration: configuration, ruleSet: ruleSet, schemas: schemas, health: ServiceHealth(), logger: context.logger)],
+            logger: context.logger)
+        let secondRun = Task { try await second.run() }
+        try await triggers.wait(for: "\(expected.count) triggers", limit: .seconds(60)) { $0.messages.count >= expected.count }
+        try await Task.sleep(for: .seconds(2))
+        await second.triggerGracefulShutdown()
+        try await secondRun.value
+
+        let ids = triggers.messages.compactMap { message in
+            message.headers.first(where: { $0.key == "ce_id" })?.value.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(ids.count == expected.count)
+        #expect(Set(ids) == Set(expected))
+        if Set(ids) != Set(expected) {
+            var replayAgain = RuleReplay(ruleSet: ruleSet)
+            var all: [RuleFiring] = []
+            replayAgain.run(events.map { RuleInput(event: $0)! }) { all.append($0) }
+            for firing in all where !ids.contains(firing.trigger.id) {
+                print("MISSING \(firing.ruleID) \(firing.key) \(firing.trigger.time ?? "") \(firing.causes.map(\.id))")
+            }
+            for message in triggers.messages {
+                func header(_ name: String) -> String { message.headers.first(where: { $0.key == name })?.value.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+                if !expected.contains(header("ce_id")) { print("EXTRA \(header("ce_ruleid")) \(header("ce_subject")) \(header("ce_time")) \(message.text.prefix(300))") }
+            }
+        }
+        try await triggers.stop()
+        try await producer.shutdown()
+    }
+}
