@@ -21,8 +21,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Log format: json (one object a line, for log collectors) or text.")
+    var logFormat: FlywheelLogging.Format = .json
+
     func run() async throws {
-        FlywheelLogging.bootstrap(level: logLevel)
+        FlywheelLogging.bootstrap(level: logLevel, format: logFormat)
         let registry = bootstrapPrometheusMetrics()
         let logger = Logger(label: "flywheel.serve")
         let configuration: ServeConfiguration

@@ -72,10 +72,14 @@ public struct IntakeDecoder: Sendable {
                 headers: message.headers.map { CloudEventRecord.Header(name: $0.key, value: $0.value) })
             switch intake.process(record, source: source) {
             case .events(let intakeEvents):
+                // A W3C trace context sent as a plain Kafka header travels on as the CloudEvents extension.
+                let traceparent = message.headers.last { $0.key == "traceparent" }?.value.flatMap { String(validating: $0, as: UTF8.self) }
                 for intakeEvent in intakeEvents {
                     counters.counter(PipelineMetrics.eventsIn, ("topic", message.topic), ("type", metricType(intakeEvent.event.type)))
                         .increment()
-                    events.append(IntakeStage.Event(event: intakeEvent.event, key: intakeEvent.key, source: source, timestampMilliseconds: message.timestampMilliseconds))
+                    var event = intakeEvent.event
+                    if let traceparent, event.extensions["traceparent"] == nil { event.extensions["traceparent"] = traceparent }
+                    events.append(IntakeStage.Event(event: event, key: intakeEvent.key, source: source, timestampMilliseconds: message.timestampMilliseconds))
                 }
             case .deadLetter(let letter, let error):
                 counters.counter(PipelineMetrics.deadLettered, ("topic", message.topic), ("reason", error.reason.name)).increment()

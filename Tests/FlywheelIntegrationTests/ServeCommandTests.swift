@@ -129,6 +129,14 @@ struct ServeCommandTests {
         let status = try await serve.waitForExit(timeout: .seconds(10))
         #expect(status == 0)
         #expect(ContinuousClock.now - stopping < .seconds(10))
+
+        // Logs are JSON objects, one a line, with their metadata as fields.
+        let logLines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(!logLines.isEmpty)
+        let parsed = logLines.compactMap { try? JSONParser.parse(String($0)) }
+        #expect(parsed.count == logLines.count, "every line is JSON")
+        #expect(parsed.allSatisfy { $0[path: "level"]?.stringValue != nil && $0[path: "message"]?.stringValue != nil })
+        #expect(parsed.contains { $0[path: "message"]?.stringValue == "Restored rule state" && $0[path: "partition"] != nil })
         try await triggers.stop()
         try await producer.shutdown()
     }

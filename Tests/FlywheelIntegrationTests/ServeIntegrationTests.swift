@@ -46,7 +46,8 @@ struct ServeIntegrationTests {
                 data: .object(JSONObject([
                     "dataset": .string(dataset), "version": .string("v\(index)"), "rows": .number(Double(100 + index % 50)), "bytes": .number(1000),
                     "location": .string("s3://lake/\(dataset)/\(index)"),
-                ])))
+                ])),
+                extensions: ["traceparent": String(format: "00-%032x-%016x-01", index + 1, index + 1)])
         }
     }
 
@@ -109,6 +110,13 @@ struct ServeIntegrationTests {
             message.headers.first(where: { $0.key == "ce_id" })?.value.map { String(decoding: $0, as: UTF8.self) }
         }
         #expect(ids.count == expected.count, "no trigger duplicated or missing")
+        // Each trigger carries the trace context of the event that fired it, as a CloudEvents extension and as the
+        // plain W3C header.
+        let traced = triggers.messages.filter { message in
+            let extensionValue = message.headers.first(where: { $0.key == "ce_traceparent" })?.value
+            return extensionValue != nil && extensionValue == message.headers.first(where: { $0.key == "traceparent" })?.value
+        }
+        #expect(traced.count == triggers.messages.count)
         #expect(Set(ids) == Set(expected))
         #expect(dead.messages.map(\.text) == ["not a cloud event"])
         try await triggers.stop()

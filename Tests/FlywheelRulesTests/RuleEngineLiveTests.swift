@@ -92,3 +92,22 @@ struct RuleEngineLiveTests {
         #expect(engine.clock == first.time)
     }
 }
+
+@Suite("Trace context")
+struct TraceContextTests {
+    @Test("a trigger carries the traceparent and tracestate of the event that fired it")
+    func traceparent() throws {
+        let check = RuleSet.check(sources: [("rules.yaml", "rules:\n  - {id: each, on: data.arrived, emit: {type: t, topic: o}}\n")])
+        var engine = RuleEngine(ruleSet: try #require(check.ruleSet))
+        let traced = CloudEvent(
+            id: "e1", source: "s", type: "data.arrived", subject: "k", time: "2026-03-01T00:00:00Z",
+            extensions: ["traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": "vendor=1"])
+        let firing = try #require(engine.process(RuleInput(event: traced)!).first)
+        #expect(firing.trigger.extensions["traceparent"] == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        #expect(firing.trigger.extensions["tracestate"] == "vendor=1")
+        var untraced = traced
+        untraced.extensions = [:]
+        untraced.id = "e2"
+        #expect(engine.process(RuleInput(event: untraced)!).first?.trigger.extensions["traceparent"] == nil)
+    }
+}

@@ -38,9 +38,16 @@ extension RuleEngine {
         }
         data["cause"] = .array(causes.map(\.json))
         if omitted > 0 { data["cause_omitted"] = .number(Double(omitted)) }
+        var extensions = ["ruleid": rule.id, "ruleversion": rule.version]
+        // The trace of the event that fired the rule goes on with the trigger (W3C trace context, CloudEvents'
+        // distributed tracing extension).
+        if case .event(let firing) = event, let traceparent = firing.extensions["traceparent"] {
+            extensions["traceparent"] = traceparent
+            if let tracestate = firing.extensions["tracestate"] { extensions["tracestate"] = tracestate }
+        }
         let trigger = CloudEvent(
             id: id, source: "/flywheel/rules/\(rule.id)", type: rule.emit.type, subject: key, time: timeText,
-            data: .object(data), extensions: ["ruleid": rule.id, "ruleversion": rule.version])
+            data: .object(data), extensions: extensions)
         return RuleFiring(
             ruleID: rule.id, ruleVersion: rule.version, key: key, time: time, trigger: trigger, topic: rule.emit.topic,
             values: values, causes: causes, omittedCauses: omitted, explanation: explanation,

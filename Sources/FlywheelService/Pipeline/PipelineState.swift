@@ -199,8 +199,10 @@ final class PipelineState: @unchecked Sendable {
 
     private func message(_ event: CloudEvent, key: String, topic: String) -> KafkaProducerMessage {
         let record = codec.encode(event, key: key, mode: .binary)
-        return KafkaProducerMessage(
-            topic: topic, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
+        var headers = record.headers.map { KafkaHeader(key: $0.name, value: $0.value) }
+        // Also as the plain W3C header, which tracing-aware Kafka clients read.
+        if let traceparent = event.extensions["traceparent"] { headers.append(KafkaHeader(key: "traceparent", string: traceparent)) }
+        return KafkaProducerMessage(topic: topic, key: record.key, value: record.value, headers: headers)
     }
 
     /// Per partition, the offset after the last message: what the group commits.
