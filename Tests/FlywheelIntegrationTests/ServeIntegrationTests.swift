@@ -204,4 +204,67 @@ struct ServeIntegrationTests {
         try await triggers.stop()
         try await producer.shutdown()
     }
+
+    @Test("changed rule files are reloaded between batches; a change that does not validate is refused and the old rules go on")
+    func reload() async throws {
+        let context = try await TansuContext.start()
+        let input = try await context.createTopic("reload-in", partitions: 4)
+        let output = try await context.createTopic("reload-out", partitions: 4)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("reload")).path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let rulesFile = folder + "/rules.yaml"
+        func rule(_ id: String) -> String {
+            "rules:\n  - {id: \(id), on: data.arrived, match: {data.dataset: ds-0}, key: data.dataset, emit: {type: retrain.requested, topic: \(output), data: {target: x, reason: y}}}\n"
+        }
+        try rule("before").write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        let configuration = ServeConfiguration(
+            kafka: context.broker.clientConfiguration, groupID: uniqueName("reload"), instanceID: uniqueName("instance"),
+            inputs: [ServeConfiguration.Input(stream: .dataArrivals, topics: [input])], auditTopic: uniqueName("audit"),
+            deadLetterTopic: uniqueName("dlq"), ruleFiles: [rulesFile], delivery: .atLeastOnce, stateTopic: uniqueName("state"),
+            repartitionTopic: uniqueName("repartition"), sessionTimeout: .seconds(6))
+        let pipeline = TriggerPipeline(
+            configuration: configuration, ruleSet: try RuleSet.load(files: [rulesFile]),
+            schemas: try EventSchemas(directory: ServeIntegrationTests.repository + "/topics/schemas"), health: ServiceHealth(),
+            logger: context.logger)
+        let group = ServiceGroup(services: [pipeline], logger: context.logger)
+        let running = Task { try await group.run() }
+        let producer = try await context.producer()
+        let codec = CloudEventKafkaCodec()
+        let events = ServeIntegrationTests.events(count: 120).filter { $0.data?[path: "dataset"]?.stringValue == "ds-0" }
+        var next = 0
+        func sendOne() async throws {
+            let record = codec.encode(events[next % events.count], key: "ds-0", mode: .binary)
+            next += 1
+            try await producer.send(
+                KafkaProducerMessage(topic: input, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) }))
+        }
+        let triggers = try await context.consumer(group: uniqueName("check"), topics: [output])
+        @Sendable func rules(_ harness: ConsumerHarness) -> [String] {
+            harness.messages.compactMap { $0.headers.first(where: { $0.key == "ce_ruleid" })?.value.map { String(decoding: $0, as: UTF8.self) } }
+        }
+        try await sendOne()
+        try await triggers.wait(for: "a trigger of the first rules", limit: .seconds(60)) { rules($0).contains("before") }
+
+        // A broken file: the reloader (which looks every 2 s) refuses it, and the running rule goes on.
+        try "rules:\n  - {id: Broken, on: data.arrived}\n".write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .seconds(3))
+        let seen = triggers.messages.count
+        try await sendOne()
+        try await triggers.wait(for: "another trigger of the first rules") { $0.messages.count > seen }
+        #expect(Set(rules(triggers)) == ["before"])
+
+        // A valid change takes over between two batches.
+        try rule("after").write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while !rules(triggers).contains("after"), ContinuousClock.now < deadline {
+            // Each event is evaluated by whichever rules run when its batch comes: keep sending until the new ones do.
+            try await sendOne()
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(rules(triggers).contains("after"))
+        await group.triggerGracefulShutdown()
+        try await running.value
+        try await triggers.stop()
+        try await producer.shutdown()
+    }
 }

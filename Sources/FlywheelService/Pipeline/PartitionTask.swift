@@ -31,6 +31,13 @@ struct PartitionTask {
         _ = engine.takeChanges()
     }
 
+    /// Continues with another rule set, keeping the state of the rules whose version is unchanged.
+    mutating func replaceRules(with ruleSet: RuleSet) throws(RulesError) {
+        var replacement = try RuleEngine(ruleSet: ruleSet, options: engine.options, restoring: engine.snapshot())
+        _ = replacement.takeChanges()
+        engine = replacement
+    }
+
     /// Whether the record's effects are already in the state (it is read again after a restart).
     func hasApplied(_ message: KafkaConsumerMessage) -> Bool {
         applied[message.topic].map { message.offset <= $0 } ?? false

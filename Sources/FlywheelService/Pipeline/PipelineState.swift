@@ -11,12 +11,12 @@ import Metrics
 /// Unchecked Sendable: it is only used inside `SerialJobs`, one job at a time, so no two tasks touch it at once.
 final class PipelineState: @unchecked Sendable {
     let configuration: ServeConfiguration
-    let ruleSet: RuleSet
+    private(set) var ruleSet: RuleSet
     let partitions: Int32
     let decoder: IntakeDecoder
     let logger: Logger
     let codec = CloudEventKafkaCodec()
-    let metrics: ServiceMetrics
+    private(set) var metrics: ServiceMetrics
     /// By partition number; nil where this instance owns no partition of that number.
     private var tasks: [PartitionTask?]
 
@@ -55,6 +55,17 @@ final class PipelineState: @unchecked Sendable {
         for number in Set(revoked.map(\.partition)) where tasks.indices.contains(Int(number)) {
             tasks[Int(number)] = nil
         }
+    }
+
+    // MARK: Rules
+
+    /// Runs `ruleSet` from now on; each partition keeps the state of the rules whose definition did not change.
+    func replaceRules(with ruleSet: RuleSet) throws {
+        for index in tasks.indices where tasks[index] != nil {
+            try tasks[index]!.replaceRules(with: ruleSet)
+        }
+        self.ruleSet = ruleSet
+        metrics = ServiceMetrics(ruleSet: ruleSet)
     }
 
     // MARK: Batches

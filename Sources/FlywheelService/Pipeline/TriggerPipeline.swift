@@ -87,6 +87,12 @@ public final class TriggerPipeline: Service, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await consumer.run() }
             group.addTask { await jobs.run() }
+            let reloader = RuleReloader(configuration: configuration, logger: logger) { ruleSet in
+                try await jobs.perform { try state.replaceRules(with: ruleSet) }
+            }
+            group.addTask {
+                do { try await reloader.run() } catch is CancellationError {}
+            }
             if hasAbsences {
                 group.addTask {
                     // The wall clock fires absences of silent keys; this ends with the jobs.
