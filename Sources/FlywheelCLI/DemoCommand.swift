@@ -1,29 +1,39 @@
 import ArgumentParser
+import FlywheelEvents
 import FlywheelKafka
+import FlywheelRules
+import FlywheelService
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Produces a few MLOps events to Kafka and shows a consumer group reading them.
+/// The whole loop on Kafka: a simulator produces MLOps events, the trigger service fires requests, and a stand-in
+/// orchestrator says what it was asked to do and why.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Start the embedded Kafka cluster, produce sample MLOps events and show them consumed.",
-        discussion: "With --bootstrap-servers it uses that cluster instead; it ends by itself."
+        abstract: "Run the whole MLOps loop on the embedded Kafka cluster: events in, rules, retrain/redeploy/rollback requests out.",
+        discussion: """
+            A simulator produces data arrivals, a training-code change, a model version and drift alerts; \
+            `flywheel serve`'s pipeline runs the example rules over them (exactly once); a stand-in orchestrator \
+            consumes the requests and prints what it was asked to do and why. It ends by itself once every request \
+            replay predicts has arrived, and exits 1 otherwise. With --bootstrap-servers it uses that cluster.
+            """
     )
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Flag(help: "Use the in-process Kafka cluster (the default unless --bootstrap-servers is given).")
-    var embedded = false
+    @Option(help: "The rule files to run.")
+    var rules: [String] = [DemoCommand.defaultPath("docs/examples/rules/mlops.yaml")]
 
-    @Option(help: "The topic to use.")
-    var topic = "flywheel.demo.events"
+    @Option(help: "The directory of versioned event schemas.")
+    var schemas = DemoCommand.defaultPath("topics/schemas")
 
-    func validate() throws {
-        if embedded, connection.bootstrapServers != nil {
-            throw ValidationError("--embedded and --bootstrap-servers exclude each other")
-        }
+    /// `path` relative to the working directory, or to /etc/flywheel (the container's layout) if only that exists.
+    static func defaultPath(_ path: String) -> String {
+        FileManager.default.fileExists(atPath: path) || !FileManager.default.fileExists(atPath: "/etc/flywheel/" + path)
+            ? path : "/etc/flywheel/" + path
     }
 
     func run() async throws {
@@ -38,107 +48,148 @@ struct DemoCommand: AsyncParsableCommand {
             print("Flywheel demo on Kafka at \(servers) (librdkafka \(LibRdKafka.versionString))")
         } else {
             let broker = try KafkaEmbeddedBroker(logger: logger)
-            try broker.createTopic(topic, partitions: 4)
             embeddedBroker = broker
             client = try connection.clientConfiguration(servers: broker.bootstrapServers, clientID: "flywheel-demo")
             print("Flywheel demo on the embedded Kafka cluster at \(broker.bootstrapServers) (librdkafka \(LibRdKafka.versionString))")
         }
-
-        if embeddedBroker == nil {
+        let run = UInt32.random(in: 0...UInt32.max)
+        var configuration = ServeConfiguration(
+            kafka: client, groupID: "flywheel-demo-\(run)", instanceID: "demo-\(run)",
+            inputs: [
+                .init(stream: .dataArrivals, topics: [DemoEvents.dataTopic], key: ["data", "dataset"]),
+                .init(stream: .codeChanges, topics: [DemoEvents.codeTopic], key: ["data", "repository"]),
+                .init(stream: .monitoringAlerts, topics: [DemoEvents.alertTopic], key: ["data", "model"]),
+                .init(stream: .modelRegistry, topics: [DemoEvents.registryTopic], key: ["data", "model"]),
+            ],
+            ruleFiles: rules, schemasDirectory: schemas, stateTopic: "flywheel.demo.state.\(run)",
+            repartitionTopic: "flywheel.demo.repartition.\(run)", sessionTimeout: .seconds(6),
+            // The inputs may hold earlier runs' events (on a shared cluster); this run starts with its own.
+            offsetReset: .latest)
+        let serveRules: ServeRules
+        do {
+            serveRules = try ServeRules.load(configuration)
+        } catch {
+            for diagnostic in error.diagnostics { writeToStandardError(diagnostic.description) }
+            throw ExitCode(1)
+        }
+        configuration.outputTopics = Array(Set(serveRules.ruleSet.rules.map(\.emit.topic))).sorted()
+        let topics = configuration.inputTopics + configuration.outputTopics + [configuration.auditTopic, configuration.deadLetterTopic]
+        if let embeddedBroker {
+            // The embedded cluster cannot create topics through the admin API, so the service's own are made here too.
+            for topic in topics + [configuration.stateTopic, configuration.repartitionTopic] {
+                try embeddedBroker.createTopic(topic, partitions: 4)
+            }
+        } else {
             let admin = try await KafkaAdmin(configuration: client, logger: logger)
-            if let error = try await admin.createTopics([KafkaTopicSpecification(name: topic, partitions: 4)])[topic] ?? nil,
-                error.code != .topicAlreadyExists
-            {
-                throw error
+            for (topic, error) in try await admin.createTopics(topics.map { KafkaTopicSpecification(name: $0, partitions: 4) }) {
+                if let error, error.code != .topicAlreadyExists { throw ValidationError("cannot create \(topic): \(error)") }
             }
         }
         // Every client is gone when this returns, before the embedded broker stops.
-        try await runDemo(client: client, logger: logger)
+        try await runLoop(configuration: configuration, rules: serveRules, shared: embeddedBroker == nil, logger: logger)
         withExtendedLifetime(embeddedBroker) {}
     }
 
-    private func runDemo(client: KafkaClientConfiguration, logger: Logger) async throws {
-        let groupID = "flywheel-demo-\(UInt32.random(in: 0...UInt32.max))"
-        let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
-        let consumer = try await KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(
-                client: client, groupID: groupID, topics: [topic], sessionTimeout: .seconds(6)),
-            logger: logger)
+    private func runLoop(configuration: ServeConfiguration, rules: ServeRules, shared: Bool, logger: Logger) async throws {
+        // On a shared cluster, names of their own keep this run's keys apart from earlier runs' events.
+        let story = DemoEvents.story(tag: shared ? "-" + String(UInt16.random(in: 0...UInt16.max), radix: 16) : "")
+        // What replay says the story must fire: the demo checks the live loop against it.
+        var replay = RuleReplay(ruleSet: rules.ruleSet)
+        var predicted: [RuleFiring] = []
+        replay.run(story.map { RuleInput(event: $0.event)! }) { predicted.append($0) }
 
-        let demo = DemoService(producer: producer, consumer: consumer, events: DemoEvents.samples(topic: topic))
-        // The demo runs the consumer inside itself, so that on shutdown the consumer drains into the demo's loop
-        // before the demo returns; the producer, started first, stops last.
+        let orchestrator = try await KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                client: configuration.kafka, groupID: "flywheel-demo-orchestrator-\(configuration.instanceID)",
+                topics: configuration.outputTopics, isolationLevel: .readCommitted, sessionTimeout: .seconds(6)),
+            logger: logger)
+        let stand = StandInOrchestrator(consumer: orchestrator, expected: Set(predicted.map(\.trigger.id)))
+        let health = ServiceHealth()
+        let pipeline = TriggerPipeline(
+            configuration: configuration, ruleSet: rules.ruleSet, schemas: rules.schemas, health: health, logger: logger)
+        print("\nflywheel: \(rules.ruleSet.rules.count) rules (\(rules.ruleSet.rules.map(\.id).joined(separator: ", "))), exactly-once")
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
-                    .init(service: producer),
-                    .init(service: demo, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: pipeline),
+                    .init(service: stand, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        let done = Task { try await group.run() }
+        // Once the service is ready (partitions assigned, state restored), the simulator sends the story.
+        let ready = ContinuousClock.now.advanced(by: .seconds(60))
+        while !health.snapshot.isReady, ContinuousClock.now < ready {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: configuration.kafka), logger: logger)
+        print("\nsimulator: \(story.count) events")
+        for (event, report) in zip(story, try await producer.send(story.map(DemoEvents.message))) {
+            print("  \(event.event.type.padding(toLength: 17, withPad: " ", startingAt: 0)) \(event.key.padding(toLength: 12, withPad: " ", startingAt: 0)) → \(report)")
+        }
+        try await producer.shutdown()
+        print("")
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(90))
+            await group.triggerGracefulShutdown()
+        }
+        try await done.value
+        timeout.cancel()
 
-        // Check with the cluster that the group committed past every event the demo produced.
-        let produced = demo.reports
-        let highest = Dictionary(produced.map { (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) }, uniquingKeysWith: max)
-        let admin = try await KafkaAdmin(configuration: client, logger: logger)
-        let committed = try await admin.listConsumerGroupOffsets(group: groupID, partitions: highest.keys.sorted())
-        print("Committed offsets of group \(groupID): \(committed.map { "\($0.topicPartition)→\($0.offset)" }.joined(separator: " "))")
-        let uncommitted = committed.filter { $0.offset <= highest[$0.topicPartition] ?? -1 }
-        let seen = demo.seen
-        print("Demo finished: \(produced.count) events produced, \(seen) of them consumed, offsets committed past all of them: \(uncommitted.isEmpty ? "yes" : "no")")
-        if seen < produced.count || !uncommitted.isEmpty { throw ExitCode.failure }
+        let received = stand.received
+        let missing = predicted.filter { !received.contains($0.trigger.id) }
+        print("\nDemo finished: \(story.count) events, \(received.count) of the \(predicted.count) requests replay predicts arrived, each once\(missing.isEmpty ? "" : "; missing: \(missing.map(\.ruleID).joined(separator: ", "))").")
+        if !missing.isEmpty || stand.duplicates > 0 { throw ExitCode.failure }
     }
 }
 
-/// Sends the sample events, then reads them back and ends the service group once all of them have arrived.
-final class DemoService: Service, Sendable {
-    let producer: KafkaProducer
+/// Stands in for Airflow, Kubeflow or Argo: reads the requests and prints what it was asked to do and why; ends
+/// the demo once every expected request has arrived.
+final class StandInOrchestrator: Service, Sendable {
     let consumer: KafkaConsumer
-    let events: [KafkaProducerMessage]
-    private let state = Mutex((reports: [KafkaDeliveryReport](), seen: 0))
+    let expected: Set<String>
+    private let state = Mutex((received: Set<String>(), duplicates: 0))
 
-    init(producer: KafkaProducer, consumer: KafkaConsumer, events: [KafkaProducerMessage]) {
-        self.producer = producer
+    init(consumer: KafkaConsumer, expected: Set<String>) {
         self.consumer = consumer
-        self.events = events
+        self.expected = expected
     }
 
-    var reports: [KafkaDeliveryReport] { state.withLock { $0.reports } }
-    var seen: Int { state.withLock { $0.seen } }
+    var received: Set<String> { state.withLock { $0.received } }
+    var duplicates: Int { state.withLock { $0.duplicates } }
 
     func run() async throws {
-        let reports = try await producer.send(events)
-        state.withLock { $0.reports = reports }
-        for (event, report) in zip(events, reports) {
-            print("produced  \(DemoEvents.describe(event.headers)) key=\(String(decoding: event.key ?? [], as: UTF8.self)) → \(report)")
-        }
+        let codec = CloudEventKafkaCodec()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.consumer.run() }
-            try await consume(expecting: Set(events.compactMap { DemoEvents.id(of: $0.headers) }))
+            try await withGracefulShutdownHandler {
+                for try await event in consumer.events {
+                    guard case .messages(let messages) = event else { continue }
+                    for message in messages {
+                        let record = CloudEventRecord(
+                            key: message.key, value: message.value, headers: message.headers.map { .init(name: $0.key, value: $0.value) })
+                        // A shared cluster may hold earlier runs' requests; this run's are the expected ones.
+                        guard let request = try? codec.decode(record), expected.contains(request.id) else { continue }
+                        let fresh = state.withLock { $0.received.insert(request.id).inserted }
+                        if !fresh { state.withLock { $0.duplicates += 1 } }
+                        StandInOrchestrator.print(request, duplicate: !fresh)
+                    }
+                    consumer.storeOffsets(for: messages)
+                    if expected.isSubset(of: received) { consumer.triggerGracefulShutdown() }
+                }
+            } onGracefulShutdown: {
+                self.consumer.triggerGracefulShutdown()
+            }
             try await group.waitForAll()
         }
     }
 
-    /// Prints the demo's events as they arrive (a shared topic may hold older ones), then shuts the consumer down
-    /// and lets it drain.
-    private func consume(expecting ids: Set<String>) async throws {
-        var remaining = ids
-        for try await event in consumer.events {
-            switch event {
-            case .messages(let messages):
-                for message in messages {
-                    guard let id = DemoEvents.id(of: message.headers), remaining.remove(id) != nil else { continue }
-                    print("consumed  \(DemoEvents.describe(message.headers)) key=\(String(decoding: message.key ?? [], as: UTF8.self)) ← \(message.coordinates)")
-                    state.withLock { $0.seen += 1 }
-                }
-                consumer.storeOffsets(for: messages)
-                if remaining.isEmpty { consumer.triggerGracefulShutdown() }
-            case .partitionsAssigned(let partitions):
-                print("assigned  \(partitions.map(\.description).joined(separator: " "))")
-            case .partitionsRevoked(let partitions), .partitionsLost(let partitions):
-                print("revoked   \(partitions.map(\.description).joined(separator: " "))")
-            }
-        }
+    private static func print(_ request: CloudEvent, duplicate: Bool) {
+        let action = request.type.replacingOccurrences(of: ".requested", with: "")
+        let target = request.data?[path: "target"]?.stringValue ?? request.subject ?? "?"
+        let reason = request.data?[path: "reason"]?.stringValue ?? ""
+        let causes = request.data?[path: "cause"]?.arrayValue?.compactMap { $0[path: "id"]?.stringValue } ?? []
+        Swift.print("orchestrator: \(action) \(target) — \(reason)")
+        Swift.print("              rule \(request.extensions["ruleid"] ?? "?"), request \(request.id)\(duplicate ? " (again: dropped)" : ""), because of \(causes.joined(separator: ", "))")
     }
 }

@@ -1,46 +1,65 @@
+import FlywheelEvents
 import FlywheelKafka
+import Foundation
 
-/// The sample events of `flywheel demo`: CloudEvents in Kafka's binary content mode (ce_ headers, JSON value).
+/// What `flywheel demo`'s simulator sends: a day of MLOps life around a churn model and a sales dataset, as
+/// CloudEvents in Kafka's binary content mode, each on the topic of its stream and keyed by its entity.
 enum DemoEvents {
-    static func samples(topic: String) -> [KafkaProducerMessage] {
-        [
-            event(topic, type: "data.arrived", key: "sales-eu", source: "s3://lake/sales-eu",
-                  data: #"{"dataset":"sales-eu","version":"2026-11-22","rows":420000,"bytes":91000000,"location":"s3://lake/sales-eu/2026-11-22/"}"#),
-            event(topic, type: "data.arrived", key: "sales-eu", source: "s3://lake/sales-eu",
-                  data: #"{"dataset":"sales-eu","version":"2026-11-22b","rows":610000,"bytes":133000000,"location":"s3://lake/sales-eu/2026-11-22b/"}"#),
-            event(topic, type: "code.changed", key: "churn-model", source: "https://github.com/acme/churn",
-                  data: #"{"repository":"acme/churn","branch":"main","commit":"9f1c2e7","changed_paths":["training/features.py"],"affected":["churn-model"]}"#),
-            event(topic, type: "monitoring.alert", key: "churn-model", source: "alertmanager://prod",
-                  data: #"{"model":"churn-model","model_version":"7","kind":"drift","metric":"psi","value":0.31,"threshold":0.2,"severity":"warning","status":"firing","window":"1h"}"#),
-            event(topic, type: "model.registered", key: "churn-model", source: "mlflow://registry",
-                  data: #"{"model":"churn-model","version":"8","artifact_uri":"s3://models/churn/8"}"#),
-            event(topic, type: "model.evaluated", key: "churn-model", source: "mlflow://registry",
-                  data: #"{"model":"churn-model","version":"8","metrics":{"auc":0.91},"baseline_metrics":{"auc":0.88}}"#),
-        ]
+    struct Event {
+        var topic: String
+        var key: String
+        var event: CloudEvent
     }
 
-    /// The demo's events match the schemas in topics/schemas (the sample data is checked against them in tests).
-    private static func event(_ topic: String, type: String, key: String, source: String, data: String) -> KafkaProducerMessage {
-        KafkaProducerMessage(
-            topic: topic, key: key, value: data,
-            headers: [
-                KafkaHeader(key: "ce_specversion", string: "1.0"),
-                KafkaHeader(key: "ce_id", string: "demo-\(type)-\(UInt32.random(in: 0...UInt32.max))"),
-                KafkaHeader(key: "ce_source", string: source),
-                KafkaHeader(key: "ce_type", string: type),
-                KafkaHeader(key: "ce_subject", string: key),
-                KafkaHeader(key: "ce_dataschema", string: "https://flywheel.dev/schemas/\(type)/v1.json"),
-                KafkaHeader(key: "content-type", string: "application/json"),
-            ])
+    /// The topics of the demo's four input streams.
+    static let dataTopic = "mlops.data.arrivals"
+    static let codeTopic = "mlops.code.changes"
+    static let alertTopic = "mlops.monitoring.alerts"
+    static let registryTopic = "mlops.model.registry"
+
+    /// The story, in time order, ending a few minutes before `now`: two data drops that add up to over a million
+    /// rows, a training-code change, a new model version that beats its baseline, and three drift alerts.
+    ///
+    /// `tag` is appended to the dataset, model and repository names, so that on a shared cluster a run's keys do not
+    /// meet an earlier run's events.
+    static func story(now: Date = Date(), tag: String = "") -> [Event] {
+        let end = Int64(now.timeIntervalSince1970 * 1000)
+        let run = UInt32.random(in: 0...UInt32.max)
+        var events: [Event] = []
+        func add(_ topic: String, _ key: String, _ type: String, _ source: String, minutesAgo: Int64, _ data: String) {
+            let time = RFC3339.string(milliseconds: end - minutesAgo * 60_000)
+            let key = key + tag
+            let data = data.replacingOccurrences(of: "sales-eu", with: "sales-eu" + tag)
+                .replacingOccurrences(of: "churn-model", with: "churn-model" + tag)
+                .replacingOccurrences(of: "acme/churn", with: "acme/churn" + tag)
+            let event = CloudEvent(
+                id: "demo-\(run)-\(events.count + 1)", source: source, type: type, subject: key, time: time,
+                dataschema: EventSchemas.uri(type: type, version: 1), data: try! JSONParser.parse(data))
+            events.append(Event(topic: topic, key: key, event: event))
+        }
+        add(dataTopic, "sales-eu", "data.arrived", "s3://lake/sales-eu", minutesAgo: 180,
+            #"{"dataset":"sales-eu","version":"2026-11-22a","rows":620000,"bytes":91000000,"location":"s3://lake/sales-eu/2026-11-22a/"}"#)
+        add(codeTopic, "acme/churn", "code.changed", "https://github.com/acme/churn", minutesAgo: 150,
+            #"{"repository":"acme/churn","branch":"main","commit":"9f1c2e7","changed_paths":["training/features.py"],"affected":["churn-model"]}"#)
+        add(dataTopic, "sales-eu", "data.arrived", "s3://lake/sales-eu", minutesAgo: 120,
+            #"{"dataset":"sales-eu","version":"2026-11-22b","rows":480000,"bytes":70000000,"location":"s3://lake/sales-eu/2026-11-22b/"}"#)
+        add(registryTopic, "churn-model", "model.registered", "mlflow://registry", minutesAgo: 90,
+            #"{"model":"churn-model","version":"8","artifact_uri":"s3://models/churn/8"}"#)
+        add(registryTopic, "churn-model", "model.evaluated", "mlflow://registry", minutesAgo: 80,
+            #"{"model":"churn-model","version":"8","metrics":{"auc":0.93},"baseline_metrics":{"auc":0.90}}"#)
+        add(alertTopic, "churn-model", "monitoring.alert", "alertmanager://prod", minutesAgo: 30,
+            #"{"model":"churn-model","model_version":"8","kind":"drift","metric":"psi","value":0.31,"threshold":0.2,"severity":"warning","status":"firing","window":"1h"}"#)
+        add(alertTopic, "churn-model", "monitoring.alert", "alertmanager://prod", minutesAgo: 20,
+            #"{"model":"churn-model","model_version":"8","kind":"drift","metric":"psi","value":0.34,"threshold":0.2,"severity":"warning","status":"firing","window":"1h"}"#)
+        add(alertTopic, "churn-model", "monitoring.alert", "alertmanager://prod", minutesAgo: 10,
+            #"{"model":"churn-model","model_version":"8","kind":"drift","metric":"psi","value":0.37,"threshold":0.2,"severity":"critical","status":"firing","window":"1h"}"#)
+        return events
     }
 
-    /// The CloudEvents id of a binary-mode event.
-    static func id(of headers: [KafkaHeader]) -> String? {
-        headers.last(where: { $0.key == "ce_id" })?.stringValue
-    }
-
-    static func describe(_ headers: [KafkaHeader]) -> String {
-        let type = headers.last(where: { $0.key == "ce_type" })?.stringValue ?? "?"
-        return type.padding(toLength: 17, withPad: " ", startingAt: 0)
+    /// The event as a binary-mode record of its topic.
+    static func message(_ event: Event) -> KafkaProducerMessage {
+        let record = CloudEventKafkaCodec().encode(event.event, key: event.key, mode: .binary)
+        return KafkaProducerMessage(
+            topic: event.topic, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
     }
 }

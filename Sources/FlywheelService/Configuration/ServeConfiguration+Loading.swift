@@ -6,7 +6,7 @@ import Yams
 extension ServeConfiguration {
     static let fields = [
         "kafka", "group_id", "instance_id", "inputs", "outputs", "rules", "schemas", "delivery", "state_topic", "repartition_topic", "http",
-        "session_timeout", "max_batch", "absence_check_interval",
+        "session_timeout", "max_batch", "absence_check_interval", "offset_reset",
     ]
     static let kafkaFields = ["bootstrap_servers", "client_id", "security", "properties"]
     static let securityFields = ["protocol", "sasl", "tls"]
@@ -126,6 +126,14 @@ private struct ConfigurationReader {
         if let node = fields["absence_check_interval"], let milliseconds = yaml.duration(node, field: "absence_check_interval") {
             absenceInterval = .milliseconds(milliseconds)
         }
+        var offsetReset = KafkaConsumerConfiguration.OffsetReset.earliest
+        if let node = fields["offset_reset"] {
+            switch node.scalar?.string {
+            case "earliest": offsetReset = .earliest
+            case "latest": offsetReset = .latest
+            default: yaml.error(node, "offset_reset must be earliest or latest, not \(YAMLReader.shown(node))", hint: "where a new consumer group starts on the inputs")
+            }
+        }
         let internalTopics = [("outputs.audit_topic", auditTopic), ("outputs.dead_letter_topic", deadLetterTopic), ("state_topic", stateTopic), ("repartition_topic", repartitionTopic)]
         for input in inputs {
             for topic in input.topics {
@@ -139,7 +147,7 @@ private struct ConfigurationReader {
             kafka: kafka, groupID: groupID, instanceID: instanceID, inputs: inputs, outputTopics: outputTopics, auditTopic: auditTopic,
             deadLetterTopic: deadLetterTopic, ruleFiles: ruleFiles, schemasDirectory: schemas, delivery: delivery,
             stateTopic: stateTopic, repartitionTopic: repartitionTopic, http: http, sessionTimeout: sessionTimeout,
-            maxBatchSize: maxBatch, absenceCheckInterval: absenceInterval)
+            maxBatchSize: maxBatch, absenceCheckInterval: absenceInterval, offsetReset: offsetReset)
     }
 
     // MARK: Kafka

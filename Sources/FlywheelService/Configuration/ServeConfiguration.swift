@@ -77,13 +77,15 @@ public struct ServeConfiguration: Sendable {
     public var maxBatchSize: Int
     /// How often the wall clock is checked for absences that came due without an event.
     public var absenceCheckInterval: Duration
+    /// Where a new consumer group starts on the input topics: at the oldest record, or only with new ones.
+    public var offsetReset: KafkaConsumerConfiguration.OffsetReset
 
     public init(
         kafka: KafkaClientConfiguration, groupID: String = "flywheel", instanceID: String = ServeConfiguration.defaultInstanceID, inputs: [Input], outputTopics: [String] = [],
         auditTopic: String = "flywheel.trigger.audit", deadLetterTopic: String = "flywheel.deadletter", ruleFiles: [String],
         schemasDirectory: String? = nil, delivery: Delivery = .exactlyOnce, stateTopic: String = "flywheel.state",
         repartitionTopic: String = "flywheel.repartition", http: HTTP = HTTP(), sessionTimeout: Duration = .seconds(45),
-        maxBatchSize: Int = 1000, absenceCheckInterval: Duration = .seconds(1)
+        maxBatchSize: Int = 1000, absenceCheckInterval: Duration = .seconds(1), offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest
     ) {
         self.kafka = kafka
         self.groupID = groupID
@@ -101,6 +103,7 @@ public struct ServeConfiguration: Sendable {
         self.sessionTimeout = sessionTimeout
         self.maxBatchSize = maxBatchSize
         self.absenceCheckInterval = absenceCheckInterval
+        self.offsetReset = offsetReset
     }
 
     /// The host's name.

@@ -65,7 +65,7 @@ public final class TriggerPipeline: Service, Sendable {
         let consumer = try await KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
                 client: client, groupID: configuration.groupID, topics: configuration.inputTopics + [configuration.repartitionTopic],
-                offsetReset: .earliest, isolationLevel: .readCommitted, assignmentStrategy: .range,
+                offsetReset: configuration.offsetReset, isolationLevel: .readCommitted, assignmentStrategy: .range,
                 sessionTimeout: configuration.sessionTimeout, maxBatchSize: configuration.maxBatchSize),
             logger: logger)
         let state = PipelineState(
