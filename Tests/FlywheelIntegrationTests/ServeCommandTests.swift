@@ -53,6 +53,17 @@ struct ServeCommandTests {
             try ChildProcess([try BuiltProducts.executable("flywheel"), "serve", "--config", configPath], standardError: log)
         }
 
+        /// Another instance in the same group: its own name and HTTP port (the environment overrides the file's name).
+        func startOther(instanceID: String, port: Int, log: String = "/dev/null") throws -> ChildProcess {
+            let other = configPath.replacingOccurrences(of: "flywheel.yaml", with: "\(instanceID).yaml")
+            let text = try String(contentsOfFile: configPath, encoding: .utf8)
+                .replacingOccurrences(of: "port: \(self.port)}", with: "port: \(port)}")
+            try text.write(toFile: other, atomically: true, encoding: .utf8)
+            return try ChildProcess(
+                [try BuiltProducts.executable("flywheel"), "serve", "--config", other], standardError: log,
+                environment: ["FLYWHEEL_INSTANCE_ID": instanceID])
+        }
+
         func produce(_ events: ArraySlice<CloudEvent>, producer: KafkaProducer) async throws {
             let codec = CloudEventKafkaCodec()
             try await producer.send(events.map { event in
@@ -191,6 +202,47 @@ struct ServeCommandTests {
                 #expect(ids.count == expected.count, "none twice")
                 #expect(Set(ids) == Set(expected), "none missing")
             }
+        }
+        try await triggers.stop()
+        try await producer.shutdown()
+    }
+
+    @Test("a second instance joins mid-stream and the first is killed: the triggers are those of one instance")
+    func scaleOut() async throws {
+        let setup = try await Setup.make()
+        let events = ServeIntegrationTests.events(count: 240)
+        let expected = try setup.expectedTriggers(events)
+        let producer = try await setup.keyedProducer()
+        let first = try setup.start()
+        defer { if first.isRunning { first.terminate() } }
+        try await setup.waitFor("/readyz", process: first)
+        try await setup.produce(events[0..<80], producer: producer)
+
+        let otherPort = try FreePort.pick()
+        let second = try setup.startOther(instanceID: uniqueName("second"), port: otherPort)
+        defer { if second.isRunning { second.terminate() } }
+        try await setup.produce(events[80..<160], producer: producer)
+        // Both in the group: the second becomes ready once the rebalance gave it partitions.
+        let secondSetup = Setup(
+            context: setup.context, input: setup.input, output: setup.output, configPath: setup.configPath, rulesPath: setup.rulesPath,
+            port: otherPort)
+        try await secondSetup.waitFor("/readyz", process: second)
+
+        first.signal(SIGKILL)
+        _ = try await first.waitForExit(timeout: .seconds(5))
+        try await setup.produce(events[160...], producer: producer)
+
+        let triggers = try await setup.context.consumer(group: uniqueName("check"), topics: [setup.output], isolation: .readCommitted)
+        try await triggers.wait(for: "\(expected.count) triggers", limit: .seconds(90)) { $0.messages.count >= expected.count }
+        try await Task.sleep(for: .seconds(3))  // nothing more may come
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit(timeout: .seconds(10)) == 0)
+        let ids = triggers.messages.compactMap { message in
+            message.headers.first(where: { $0.key == "ce_id" })?.value.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(Set(ids) == Set(expected), "none missing, none unexpected")
+        withKnownIssue("Tansu 0.6.0 shows aborted transactions to read_committed readers", isIntermittent: true) {
+            #expect(ids.count == expected.count, "none twice")
         }
         try await triggers.stop()
         try await producer.shutdown()
