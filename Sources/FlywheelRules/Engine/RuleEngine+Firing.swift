@@ -34,7 +34,7 @@ extension RuleEngine {
             EventCause(
                 id: cause.id, type: symbols.name(cause.type),
                 origin: cause.topic == StoredCause.noTopic
-                    ? nil : EventOrigin(topic: symbols.name(cause.topic), partition: cause.partition, offset: cause.offset))
+                    ? nil : SourceCoordinates(topic: symbols.name(cause.topic), partition: cause.partition, offset: cause.offset))
         }
         data["cause"] = .array(causes.map(\.json))
         if omitted > 0 { data["cause_omitted"] = .number(Double(omitted)) }

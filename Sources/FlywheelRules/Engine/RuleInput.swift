@@ -5,31 +5,18 @@ public struct RuleInput: Sendable {
     public var event: CloudEvent
     /// Event time in milliseconds since the Unix epoch.
     public var time: Int64
-    public var origin: EventOrigin?
+    public var origin: SourceCoordinates?
 
-    public init(event: CloudEvent, time: Int64, origin: EventOrigin? = nil) {
+    public init(event: CloudEvent, time: Int64, origin: SourceCoordinates? = nil) {
         self.event = event
         self.time = time
         self.origin = origin
     }
 
     /// The event at its CloudEvent `time`; nil when the event has no valid `time`.
-    public init?(event: CloudEvent, origin: EventOrigin? = nil) {
+    public init?(event: CloudEvent, origin: SourceCoordinates? = nil) {
         guard let time = event.timeMilliseconds else { return nil }
         self.init(event: event, time: time, origin: origin)
-    }
-}
-
-/// Where an input event was read: topic, partition and offset.
-public struct EventOrigin: Sendable, Hashable {
-    public var topic: String
-    public var partition: Int32
-    public var offset: Int64
-
-    public init(topic: String, partition: Int32, offset: Int64) {
-        self.topic = topic
-        self.partition = partition
-        self.offset = offset
     }
 }
 
@@ -37,9 +24,9 @@ public struct EventOrigin: Sendable, Hashable {
 public struct EventCause: Sendable, Hashable {
     public var id: String
     public var type: String
-    public var origin: EventOrigin?
+    public var origin: SourceCoordinates?
 
-    public init(id: String, type: String, origin: EventOrigin? = nil) {
+    public init(id: String, type: String, origin: SourceCoordinates? = nil) {
         self.id = id
         self.type = type
         self.origin = origin

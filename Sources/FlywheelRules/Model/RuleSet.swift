@@ -42,7 +42,7 @@ struct RuleIndex: Sendable {
         var fields: [FieldTable] = []
     }
 
-    enum Test: Sendable {
+    enum Test: Sendable, Hashable {
         case predicate(MatchPredicate)
         case condition(RuleExpression)
 
@@ -62,32 +62,21 @@ struct RuleIndex: Sendable {
     private(set) var testList: [Int] = []
 
     init(rules: [Rule]) {
-        var predicateNumbers: [MatchPredicate: Int] = [:]
-        var conditionNumbers: [RuleExpression: Int] = [:]
+        var numbers: [Test: Int] = [:]
         var filterTests: [[Range<Int>]] = []
         for rule in rules {
             filterTests.append(rule.filters.map { filter in
-                var numbers: [Int] = []
-                for predicate in filter.match {
-                    if let number = predicateNumbers[predicate] {
-                        numbers.append(number)
+                let start = testList.count
+                for test in filter.match.map(Test.predicate) + (filter.condition.map { [Test.condition($0)] } ?? []) {
+                    if let number = numbers[test] {
+                        testList.append(number)
                     } else {
-                        predicateNumbers[predicate] = tests.count
-                        numbers.append(tests.count)
-                        tests.append(.predicate(predicate))
+                        numbers[test] = tests.count
+                        testList.append(tests.count)
+                        tests.append(test)
                     }
                 }
-                if let condition = filter.condition {
-                    if let number = conditionNumbers[condition] {
-                        numbers.append(number)
-                    } else {
-                        conditionNumbers[condition] = tests.count
-                        numbers.append(tests.count)
-                        tests.append(.condition(condition))
-                    }
-                }
-                testList += numbers
-                return (testList.count - numbers.count)..<testList.count
+                return start..<testList.count
             })
         }
         for (ruleIndex, rule) in rules.enumerated() {

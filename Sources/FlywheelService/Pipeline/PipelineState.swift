@@ -136,7 +136,7 @@ final class PipelineState: @unchecked Sendable {
         let time = event.event.timeMilliseconds ?? event.timestampMilliseconds ?? Int64(Date().timeIntervalSince1970 * 1000)
         let input = RuleInput(
             event: event.event, time: time,
-            origin: EventOrigin(topic: event.source.topic, partition: event.source.partition, offset: event.source.offset))
+            origin: event.source)
         let keys = tasks[Int(partition)]!.engine.routingKeys(of: event.event)
         guard !keys.isEmpty else { return }
         var local: Set<String> = []

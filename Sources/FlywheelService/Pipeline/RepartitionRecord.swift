@@ -43,11 +43,11 @@ struct RepartitionRecord {
             let event = try? codec.decode(
                 CloudEventRecord(key: nil, value: value, headers: [.init(name: "content-type", string: CloudEventKafkaCodec.structuredContentType)]))
         else { return nil }
-        var origin: EventOrigin?
+        var origin: SourceCoordinates?
         if let topic = header(RepartitionRecord.topicHeader), let partition = header(RepartitionRecord.partitionHeader).flatMap({ Int32($0) }),
             let offset = header(RepartitionRecord.offsetHeader).flatMap({ Int64($0) })
         {
-            origin = EventOrigin(topic: topic, partition: partition, offset: offset)
+            origin = SourceCoordinates(topic: topic, partition: partition, offset: offset)
         }
         keys = keyValues.compactMap(\.stringValue)
         input = RuleInput(event: event, time: time, origin: origin)

@@ -1,3 +1,4 @@
+import FlywheelYAML
 /// An error in a topic specification file.
 ///
 /// `description` starts with `file:line:column` where the YAML parser gave a position, then the field and the problem.
@@ -37,24 +38,8 @@ public struct TopicsError: Error, Sendable, Hashable, CustomStringConvertible {
         public var description: String { String(describing: base) }
     }
 
-    /// A position in a file; line and column count from 1, columns in Unicode scalars.
-    public struct Location: Hashable, Sendable, CustomStringConvertible {
-        public var file: String
-        public var line: Int?
-        public var column: Int?
-
-        public init(file: String, line: Int? = nil, column: Int? = nil) {
-            self.file = file
-            self.line = line
-            self.column = column
-        }
-
-        public var description: String {
-            guard let line else { return file }
-            guard let column else { return "\(file):\(line)" }
-            return "\(file):\(line):\(column)"
-        }
-    }
+    /// A position in a file; line and column count from 1.
+    public typealias Location = YAMLLocation
 
     public var code: Code
     public var location: Location
