@@ -60,10 +60,15 @@ final class PipelineState: @unchecked Sendable {
     // MARK: Rules
 
     /// Runs `ruleSet` from now on; each partition keeps the state of the rules whose definition did not change.
+    ///
+    /// All partitions switch together or none does: if one partition's state cannot be carried over, the running
+    /// rules stay everywhere and the error is thrown.
     func replaceRules(with ruleSet: RuleSet) throws {
-        for index in tasks.indices where tasks[index] != nil {
-            try tasks[index]!.replaceRules(with: ruleSet)
+        var replaced = tasks
+        for index in replaced.indices where replaced[index] != nil {
+            try replaced[index]!.replaceRules(with: ruleSet)
         }
+        tasks = replaced
         self.ruleSet = ruleSet
         metrics = ServiceMetrics(ruleSet: ruleSet)
     }
@@ -79,8 +84,11 @@ final class PipelineState: @unchecked Sendable {
         var owned: [KafkaConsumerMessage] = []
         owned.reserveCapacity(messages.count)
 
+        // After a revocation that timed out, a batch may still hold messages of partitions another member owns now:
+        // they are left to it.
+        let assigned = Set((try? consumer.assignment()) ?? [])
         let fresh = messages.filter { message in
-            guard let task = task(message.partition) else { return false }
+            guard assigned.contains(message.topicPartition), let task = task(message.partition) else { return false }
             owned.append(message)
             return !task.hasApplied(message)
         }
@@ -180,16 +188,18 @@ final class PipelineState: @unchecked Sendable {
             records.append(message(firing.audit, key: firing.key, topic: configuration.auditTopic))
             metrics.triggers(rule: firing.ruleID).increment()
         }
+        var changelog: [KafkaProducerMessage] = []
         for partition in touched.sorted() {
-            records += tasks[Int(partition)]!.changelog(topic: configuration.stateTopic)
+            changelog += tasks[Int(partition)]!.changelog(topic: configuration.stateTopic)
         }
         switch output {
         case .transactional(let producer):
             let offsets = PipelineState.nextOffsets(messages)
             let group = try consumer.map { consumer throws(KafkaError) in try consumer.groupMetadata() }
+            let all = records + changelog
             do {
                 try await producer.withTransaction { producer in
-                    if !records.isEmpty { _ = try await producer.send(records) }
+                    if !all.isEmpty { _ = try await producer.send(all) }
                     if let group, !offsets.isEmpty { try await producer.sendOffsets(offsets, group: group) }
                 }
                 metrics.transactions(outcome: "committed").increment()
@@ -198,7 +208,9 @@ final class PipelineState: @unchecked Sendable {
                 throw ServiceError(code: .pipeline, message: "a transaction failed, so the pipeline stops; a restart resumes from the last commit: \(error)")
             }
         case .idempotent(let producer):
+            // The state says which offsets it includes, so it goes only after everything it led to was delivered.
             if !records.isEmpty { _ = try await producer.send(records) }
+            if !changelog.isEmpty { _ = try await producer.send(changelog) }
             if let consumer, !messages.isEmpty { consumer.storeOffsets(for: messages) }
         }
         if !firings.isEmpty {

@@ -46,7 +46,14 @@ struct RuleReloader: Sendable {
                 metadata: ["cause": "\(cause)", "errors": .array(error.diagnostics.map { .string($0.description) })])
             return
         }
-        try await apply(rules.ruleSet)
+        do {
+            try await apply(rules.ruleSet)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            logger.error("The new rules could not take over; the running rules stay", metadata: ["cause": "\(cause)", "error": "\(error)"])
+            return
+        }
         logger.info(
             "Rules reloaded",
             metadata: ["cause": "\(cause)", "rules": .array(rules.ruleSet.rules.map { .string("\($0.id)@\($0.version.prefix(12))") })])

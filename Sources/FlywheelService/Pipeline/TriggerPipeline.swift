@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// The live pipeline of `flywheel serve`: consume → decode and validate (dead-letter) → route by key → evaluate
 /// rules → produce triggers, audit records and state changes → commit.
@@ -73,6 +74,7 @@ public final class TriggerPipeline: Service, Sendable {
             decoder: IntakeDecoder(intake: EventIntake(schemas: schemas), deadLetterTopic: configuration.deadLetterTopic, logger: logger),
             logger: logger)
         let jobs = SerialJobs()
+        let failure = PipelineFailure()
         let health = self.health
         let logger = self.logger
         let hasAbsences = ruleSet.rules.contains { $0.kind == "absent" }
@@ -95,12 +97,17 @@ public final class TriggerPipeline: Service, Sendable {
             }
             if hasAbsences {
                 group.addTask {
-                    // The wall clock fires absences of silent keys; this ends with the jobs.
+                    // The wall clock fires absences of silent keys; this ends with the jobs. A failure stops the
+                    // pipeline, as a failing batch does: a restart resumes from the last commit.
                     while !Task.isCancelled {
                         try? await Task.sleep(for: absenceInterval)
                         do {
                             try await jobs.perform { try await state.fireAbsences(output: output) }
                         } catch is CancellationError {
+                            return
+                        } catch {
+                            failure.record(error)
+                            consumer.triggerGracefulShutdown()
                             return
                         }
                     }
@@ -138,6 +145,11 @@ public final class TriggerPipeline: Service, Sendable {
             jobs.finish()
             group.cancelAll()
             try await group.waitForAll()
+            if let error = failure.first {
+                logger.error("The pipeline stops", metadata: ["error": "\(error)"])
+                try? await output.shutdown()
+                throw error
+            }
         }
         try await output.shutdown()
         await reader.close()
@@ -156,4 +168,15 @@ enum PipelineOutput: Sendable {
         case .idempotent(let producer): try await producer.shutdown()
         }
     }
+}
+
+/// The first error of work beside the batch loop (the absence timer), which ends the pipeline like a batch's would.
+final class PipelineFailure: Sendable {
+    private let error = Mutex<(any Error)?>(nil)
+
+    func record(_ error: any Error) {
+        self.error.withLock { $0 = $0 ?? error }
+    }
+
+    var first: (any Error)? { error.withLock { $0 } }
 }
