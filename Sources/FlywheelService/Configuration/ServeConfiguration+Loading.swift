@@ -114,7 +114,7 @@ private struct ConfigurationReader {
                 yaml.error(node, "session_timeout must be from 6s to 5m", hint: "brokers refuse other values by default")
             }
         }
-        var maxBatch = 1000
+        var maxBatch = 10_000
         if let node = fields["max_batch"] {
             if let number = node.int, (1...100_000).contains(number), node.tag.rawValue == Tag.Name.int.rawValue {
                 maxBatch = number

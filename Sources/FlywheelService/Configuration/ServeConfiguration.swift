@@ -85,7 +85,7 @@ public struct ServeConfiguration: Sendable {
         auditTopic: String = "flywheel.trigger.audit", deadLetterTopic: String = "flywheel.deadletter", ruleFiles: [String],
         schemasDirectory: String? = nil, delivery: Delivery = .exactlyOnce, stateTopic: String = "flywheel.state",
         repartitionTopic: String = "flywheel.repartition", http: HTTP = HTTP(), sessionTimeout: Duration = .seconds(45),
-        maxBatchSize: Int = 1000, absenceCheckInterval: Duration = .seconds(1), offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest
+        maxBatchSize: Int = 10_000, absenceCheckInterval: Duration = .seconds(1), offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest
     ) {
         self.kafka = kafka
         self.groupID = groupID

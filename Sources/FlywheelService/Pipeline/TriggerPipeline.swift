@@ -67,7 +67,8 @@ public final class TriggerPipeline: Service, Sendable {
             configuration: KafkaConsumerConfiguration(
                 client: client, groupID: configuration.groupID, topics: configuration.inputTopics + [configuration.repartitionTopic],
                 offsetReset: configuration.offsetReset, isolationLevel: .readCommitted, assignmentStrategy: .range,
-                sessionTimeout: configuration.sessionTimeout, maxBatchSize: configuration.maxBatchSize),
+                sessionTimeout: configuration.sessionTimeout, maxBatchSize: configuration.maxBatchSize,
+                bufferCapacity: Swift.max(20_000, 2 * configuration.maxBatchSize)),
             logger: logger)
         let state = PipelineState(
             configuration: configuration, ruleSet: ruleSet, partitions: topics.partitions,
