@@ -23,16 +23,18 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
+        let level = event.level
+        let message = event.message
+        let explicit = event.metadata
+        let source = event.source
         var object = JSONObject()
         object["time"] = .string(RFC3339.string(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
         object["level"] = .string(level.rawValue)
         object["logger"] = .string(label)
         object["message"] = .string(message.description)
         object["source"] = .string(source)
+        if let error = event.error { object["error"] = .string("\(error)") }
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let explicit { merged.merge(explicit) { $1 } }
