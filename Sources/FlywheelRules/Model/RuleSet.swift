@@ -15,7 +15,7 @@ public struct RuleSet: Sendable {
 }
 
 /// Finds the rules (and compound members) an event may concern without looking at the others: by event type, then,
-/// where a filter has an equality or `in` predicate on text, by the event's value at that path.
+/// where a filter has an equality, `in` or `prefix` predicate on text, by the event's value at that path.
 struct RuleIndex: Sendable {
     /// A rule, which of its filters (0 unless the rule is compound), and where the filter's tests are in
     /// `testList`.
@@ -26,9 +26,24 @@ struct RuleIndex: Sendable {
         static func < (a: Entry, b: Entry) -> Bool { (a.rule, a.member) < (b.rule, b.member) }
     }
 
+    /// Entries by the text a field must equal, or (`prefixLengths` not nil) start with.
     struct FieldTable: Sendable {
         var path: [String]
         var byValue: [String: [Entry]]
+        /// For a prefix table: the distinct lengths, in UTF-8 bytes, of its prefixes.
+        var prefixLengths: [Int]?
+
+        /// The entries the value selects.
+        func entries(for value: String, into result: inout [Entry]) {
+            guard let prefixLengths else {
+                if let entries = byValue[value] { RuleIndex.merge(entries, into: &result) }
+                return
+            }
+            let bytes = value.utf8
+            for length in prefixLengths where length <= bytes.count {
+                if let entries = byValue[String(decoding: bytes.prefix(length), as: UTF8.self)] { RuleIndex.merge(entries, into: &result) }
+            }
+        }
     }
 
     /// Entries not indexed by value, grouped by their first test: when it fails, the whole group is passed over.
@@ -85,24 +100,32 @@ struct RuleIndex: Sendable {
                     keyPaths[type, default: []].append(filter.key)
                 }
                 let entry = Entry(rule: ruleIndex, member: memberIndex, tests: filterTests[ruleIndex][memberIndex])
-                let indexed = filter.match.lazy.compactMap { predicate -> ([String], [String])? in
+                // Equality or `in` on text selects best; a prefix on text is next.
+                let exact = filter.match.lazy.compactMap { predicate -> ([String], [String], Bool)? in
                     switch (predicate.op, predicate.operand) {
-                    case (.eq, .string(let value)): return (predicate.path, [value])
+                    case (.eq, .string(let value)): return (predicate.path, [value], false)
                     case (.in, .array(let values)) where values.allSatisfy({ $0.stringValue != nil }):
-                        return (predicate.path, values.compactMap(\.stringValue))
+                        return (predicate.path, values.compactMap(\.stringValue), false)
                     default: return nil
                     }
                 }.first
+                let prefix = filter.match.lazy.compactMap { predicate -> ([String], [String], Bool)? in
+                    guard predicate.op == .prefix, case .string(let value) = predicate.operand else { return nil }
+                    return (predicate.path, [value], true)
+                }.first
                 for type in filter.types {
                     var table = byType[type, default: TypeTable()]
-                    if let (path, values) = indexed {
-                        var position = table.fields.firstIndex { $0.path == path }
+                    if let (path, values, isPrefix) = exact ?? prefix {
+                        var position = table.fields.firstIndex { $0.path == path && ($0.prefixLengths != nil) == isPrefix }
                         if position == nil {
-                            table.fields.append(FieldTable(path: path, byValue: [:]))
+                            table.fields.append(FieldTable(path: path, byValue: [:], prefixLengths: isPrefix ? [] : nil))
                             position = table.fields.count - 1
                         }
                         for value in values where table.fields[position!].byValue[value]?.last != entry {
                             table.fields[position!].byValue[value, default: []].append(entry)
+                            if isPrefix, !table.fields[position!].prefixLengths!.contains(value.utf8.count) {
+                                table.fields[position!].prefixLengths!.append(value.utf8.count)
+                            }
                         }
                     } else {
                         let first = entry.tests.isEmpty ? nil : testList[entry.tests.lowerBound]
@@ -138,11 +161,9 @@ struct RuleIndex: Sendable {
         for field in table.fields {
             switch event.value(at: field.path) {
             case .string(let value):
-                if let entries = field.byValue[value] { merge(entries, into: &result) }
+                field.entries(for: value, into: &result)
             case .array(let items):
-                for case .string(let value) in items {
-                    if let entries = field.byValue[value] { merge(entries, into: &result) }
-                }
+                for case .string(let value) in items { field.entries(for: value, into: &result) }
             default:
                 continue
             }
