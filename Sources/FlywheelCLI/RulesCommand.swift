@@ -91,8 +91,7 @@ struct SchemaOptions: ParsableArguments {
     /// The schemas, or nil when there are none to use (the default directory is optional; a named one is not).
     func load() throws -> EventSchemas? {
         if schemas == "none" { return nil }
-        var isDirectory: ObjCBool = false
-        if schemas == "topics/schemas", !FileManager.default.fileExists(atPath: schemas, isDirectory: &isDirectory) { return nil }
+        if schemas == "topics/schemas", !FileManager.default.fileExists(atPath: schemas) { return nil }
         do {
             return try EventSchemas(directory: schemas)
         } catch {

@@ -47,6 +47,4 @@ struct DeadlineQueue: Sendable {
         }
         return first
     }
-
-    mutating func removeAll() { heap.removeAll() }
 }

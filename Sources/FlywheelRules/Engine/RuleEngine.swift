@@ -170,7 +170,7 @@ public struct RuleEngine: Sendable {
         changed.removeAll(keepingCapacity: true)
         return changes.map { change in
             let rule = ruleSet.rules[change.rule]
-            return (rule.id, change.key, stateRecord(rule: rule.id, key: change.key))
+            return (rule.id, change.key, states[change.rule][change.key].map { encode($0, rule: rule) })
         }
     }
 

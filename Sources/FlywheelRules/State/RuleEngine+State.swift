@@ -80,7 +80,7 @@ extension RuleEngine {
 
     // MARK: Encoding
 
-    private func encode(_ state: KeyState, rule: Rule) -> JSONValue {
+    func encode(_ state: KeyState, rule: Rule) -> JSONValue {
         var object = JSONObject()
         object["version"] = .string(rule.version)
         if !state.firingTimes.isEmpty { object["firings"] = .array(state.firingTimes.map { .number(Double($0)) }) }
@@ -154,7 +154,7 @@ extension RuleEngine {
         case .absent:
             let cause = try self.cause(record[path: "cause"])
             let values = (record[path: "values"]?.arrayValue ?? []).map { $0.objectValue?["value"] }
-            guard let index = ruleSet.rules.firstIndex(where: { $0 === rule }), values.count == templatePaths[index].count else {
+            guard values.count == rule.emit.data.eventPaths.count else {
                 throw RuleEngine.stateError("rule \(rule.id): the absence keeps \(values.count) template values, the rule needs another number")
             }
             state.body = .absence(

@@ -1,4 +1,5 @@
 import FlywheelEvents
+import Foundation
 
 /// An `emit.data` value whose strings may hold placeholders: `{{ key }}`, `{{ value }}`, `{{ time }}`,
 /// `{{ rule.id }}`, `{{ rule.version }}` and `{{ event.PATH }}`.
@@ -52,7 +53,7 @@ indirect enum Template: Sendable, Hashable {
                 guard end + 1 < characters.count else {
                     throw ParseError(offset: start, message: "'{{' is not closed", hint: "write {{ key }}; a literal '{{' cannot appear in emit data")
                 }
-                let name = String(String(characters[(start + 2)..<end]).drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+                let name = String(characters[(start + 2)..<end]).trimmingCharacters(in: .whitespaces)
                 if !literal.isEmpty { parts.append(.literal(literal)) }
                 literal = ""
                 parts.append(.variable(try variable(name, offset: start)))
