@@ -75,14 +75,14 @@ public final class KafkaConsumer: Service, Sendable {
     ///
     /// Offsets of partitions this consumer no longer owns are skipped: their new owner reads those messages again.
     public func storeOffsets(for messages: some Sequence<KafkaConsumerMessage>) {
-        var highest: [KafkaTopicPartition: Int64] = [:]
-        for message in messages {
-            highest[message.topicPartition] = max(highest[message.topicPartition] ?? -1, message.offset)
-        }
-        guard !highest.isEmpty else { return }
-        let offsets = highest.map {
-            KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value + 1)
-        }
+        storeOffsets(KafkaTopicPartitionOffset.next(after: messages))
+    }
+
+    /// Marks positions as processed: each offset is the next one to read, as a commit records it.
+    ///
+    /// Offsets of partitions this consumer no longer owns are skipped: their new owner reads those messages again.
+    public func storeOffsets(_ offsets: [KafkaTopicPartitionOffset]) {
+        guard !offsets.isEmpty else { return }
         client.withHandle { handle in
             RDKafkaTopicPartitionList.with(offsets) { list in
                 let err = rd_kafka_offsets_store(handle, list)
@@ -96,9 +96,23 @@ public final class KafkaConsumer: Service, Sendable {
         }
     }
 
+    /// Whether an event is already buffered, so that iterating `events` would not wait for the broker.
+    public var hasBufferedEvents: Bool { buffer.hasBufferedEvents }
+
     /// Marks one message as processed.
     public func storeOffset(for message: KafkaConsumerMessage) {
         storeOffsets(for: CollectionOfOne(message))
+    }
+
+    /// Starts committing the stored offsets now, without waiting for the broker's answer; a failure is left to the
+    /// next commit (periodic, on revocation or on shutdown), which commits the same or later offsets.
+    public func commitStoredOffsetsSoon() {
+        client.withHandle { handle in
+            let err = rd_kafka_commit(handle, nil, 1)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                client.logger.debug("Offset commit not started", metadata: [LogKey.error: "\(KafkaError.rd(err, code: .commit, context: "commit"))"])
+            }
+        }
     }
 
     /// Commits the stored offsets now and waits for the broker's answer.

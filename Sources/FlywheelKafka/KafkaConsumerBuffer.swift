@@ -173,6 +173,9 @@ final class KafkaConsumerBuffer: Sendable {
 
     // MARK: Life cycle
 
+    /// Whether an event is waiting to be taken, so that `next()` would return without waiting.
+    var hasBufferedEvents: Bool { state.withLock { !$0.isEmpty } }
+
     /// The error the sequence ends with, if the consumer failed.
     var failure: KafkaError? { state.withLock { $0.failure } }
 

@@ -29,3 +29,12 @@ public struct KafkaTopicPartitionOffset: Hashable, Sendable, CustomStringConvert
     public var partition: Int32 { topicPartition.partition }
     public var description: String { "\(topicPartition)@\(offset)" }
 }
+
+extension KafkaTopicPartitionOffset {
+    /// Per partition, the offset after the last of the messages: what a commit of them records. Sorted by partition.
+    public static func next(after messages: some Sequence<KafkaConsumerMessage>) -> [KafkaTopicPartitionOffset] {
+        var highest: [KafkaTopicPartition: Int64] = [:]
+        for message in messages { highest[message.topicPartition] = max(highest[message.topicPartition] ?? -1, message.offset) }
+        return highest.sorted { $0.key < $1.key }.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value + 1) }
+    }
+}

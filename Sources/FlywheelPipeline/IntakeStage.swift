@@ -61,10 +61,17 @@ public struct IntakeDecoder: Sendable {
         counters = PipelineCounters()
     }
 
-    public func decode(_ messages: [KafkaConsumerMessage]) -> (events: [IntakeStage.Event], deadLetters: [KafkaProducerMessage]) {
+    public func decode(_ messages: some Collection<KafkaConsumerMessage>) -> (events: [IntakeStage.Event], deadLetters: [KafkaProducerMessage]) {
         var events: [IntakeStage.Event] = []
         events.reserveCapacity(messages.count)
         var deadLetters: [KafkaProducerMessage] = []
+        // Counted per batch: one increment per topic and type, not per event.
+        var eventsIn: [TopicAndType: Int] = [:]
+        defer {
+            for (labels, count) in eventsIn {
+                counters.counter(PipelineMetrics.eventsIn, ("topic", labels.topic), ("type", labels.type)).increment(by: count)
+            }
+        }
         for message in messages {
             let source = SourceCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
             let record = CloudEventRecord(
@@ -75,8 +82,7 @@ public struct IntakeDecoder: Sendable {
                 // A W3C trace context sent as a plain Kafka header travels on as the CloudEvents extension.
                 let traceparent = message.headers.last { $0.key == "traceparent" }?.value.flatMap { String(validating: $0, as: UTF8.self) }
                 for intakeEvent in intakeEvents {
-                    counters.counter(PipelineMetrics.eventsIn, ("topic", message.topic), ("type", metricType(intakeEvent.event.type)))
-                        .increment()
+                    eventsIn[TopicAndType(topic: message.topic, type: metricType(intakeEvent.event.type)), default: 0] += 1
                     var event = intakeEvent.event
                     if let traceparent, event.extensions["traceparent"] == nil { event.extensions["traceparent"] = traceparent }
                     events.append(IntakeStage.Event(event: event, key: intakeEvent.key, source: source, timestampMilliseconds: message.timestampMilliseconds))
@@ -97,6 +103,42 @@ public struct IntakeDecoder: Sendable {
             }
         }
         return (events, deadLetters)
+    }
+
+    /// Decodes like `decode(_:)`, a large batch in `parallelism` slices at once; the results keep the batch's order.
+    public func decode(
+        _ messages: [KafkaConsumerMessage], parallelism: Int
+    ) async -> (events: [IntakeStage.Event], deadLetters: [KafkaProducerMessage]) {
+        guard parallelism > 1, messages.count >= 2 * IntakeDecoder.minimumSlice else { return decode(messages) }
+        let sliceSize = Swift.max(IntakeDecoder.minimumSlice, (messages.count + parallelism - 1) / parallelism)
+        let slices = stride(from: 0, to: messages.count, by: sliceSize).map { messages[$0..<Swift.min($0 + sliceSize, messages.count)] }
+        let decoded = await withTaskGroup(of: (Int, [IntakeStage.Event], [KafkaProducerMessage]).self) { group in
+            for (index, slice) in slices.enumerated() {
+                group.addTask {
+                    let (events, deadLetters) = self.decode(slice)
+                    return (index, events, deadLetters)
+                }
+            }
+            var results: [(Int, [IntakeStage.Event], [KafkaProducerMessage])] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }
+        }
+        var events: [IntakeStage.Event] = []
+        events.reserveCapacity(messages.count)
+        var deadLetters: [KafkaProducerMessage] = []
+        for (_, sliceEvents, sliceDeadLetters) in decoded {
+            events += sliceEvents
+            deadLetters += sliceDeadLetters
+        }
+        return (events, deadLetters)
+    }
+
+    /// Below this many messages a slice is not worth a task of its own.
+    static let minimumSlice = 1_000
+
+    private struct TopicAndType: Hashable {
+        let topic: String
+        let type: String
     }
 
     /// Metric labels stay bounded: a type without a schema is counted as `other`.

@@ -75,8 +75,8 @@ final class PipelineState: @unchecked Sendable {
 
     // MARK: Batches
 
-    /// Evaluates a batch and commits its outputs with its offsets.
-    func process(_ messages: [KafkaConsumerMessage], output: PipelineOutput, consumer: KafkaConsumer) async throws {
+    /// Evaluates a batch; returns what it leaves to send, with its offsets, for the committer.
+    func process(_ messages: [KafkaConsumerMessage], assigned: Set<KafkaTopicPartition>) async -> PendingCommit {
         let started = ContinuousClock.now
         var records: [KafkaProducerMessage] = []
         var firings: [RuleFiring] = []
@@ -86,14 +86,14 @@ final class PipelineState: @unchecked Sendable {
 
         // After a revocation that timed out, a batch may still hold messages of partitions another member owns now:
         // they are left to it.
-        let assigned = Set((try? consumer.assignment()) ?? [])
         let fresh = messages.filter { message in
             guard assigned.contains(message.topicPartition), let task = task(message.partition) else { return false }
             owned.append(message)
             return !task.hasApplied(message)
         }
         let inputs = fresh.filter { $0.topic != configuration.repartitionTopic }
-        let (events, deadLetters) = decoder.decode(inputs)
+        // Decoding needs no state: large batches are decoded on every core.
+        let (events, deadLetters) = await decoder.decode(inputs, parallelism: ProcessInfo.processInfo.activeProcessorCount)
         records += deadLetters
         var next = 0
         for message in fresh {
@@ -115,12 +115,15 @@ final class PipelineState: @unchecked Sendable {
             }
             tasks[Int(partition)]!.applied[message.topic] = message.offset
         }
-        try await commit(firings: firings, records: records, touched: touched, messages: owned, output: output, consumer: consumer)
+        var pending = outputs(firings: firings, records: records, touched: touched)
+        pending.offsets = KafkaTopicPartitionOffset.next(after: owned)
         metrics.batchDuration.record(duration: ContinuousClock.now - started)
+        logger.debug("Batch evaluated", metadata: ["messages": "\(messages.count)", "took": "\(ContinuousClock.now - started)"])
+        return pending
     }
 
-    /// Fires the absences the wall clock has made due, in every owned partition.
-    func fireAbsences(output: PipelineOutput) async throws {
+    /// Fires the absences the wall clock has made due, in every owned partition; returns what they leave to send.
+    func fireAbsences() -> PendingCommit {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var firings: [RuleFiring] = []
         var touched = Set<Int32>()
@@ -131,8 +134,8 @@ final class PipelineState: @unchecked Sendable {
                 touched.insert(Int32(index))
             }
         }
-        guard !firings.isEmpty else { return }
-        try await commit(firings: firings, records: [], touched: touched, messages: [], output: output, consumer: nil)
+        guard !firings.isEmpty else { return PendingCommit() }
+        return outputs(firings: firings, records: [], touched: touched)
     }
 
     private func task(_ partition: Int32) -> PartitionTask? {
@@ -174,50 +177,25 @@ final class PipelineState: @unchecked Sendable {
             headers: letter.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
     }
 
-    // MARK: Committing
+    // MARK: Outputs
 
-    /// Sends triggers, audit records, state changes and `records`, with the offsets of `messages`: in one
-    /// transaction (exactly-once), or all delivered before the offsets are stored (at-least-once).
-    private func commit(
-        firings: [RuleFiring], records: [KafkaProducerMessage], touched: Set<Int32>, messages: [KafkaConsumerMessage],
-        output: PipelineOutput, consumer: KafkaConsumer?
-    ) async throws {
-        var records = records
+    /// The triggers and audit records of `firings` after `records`, and the state changes of the `touched`
+    /// partitions.
+    private func outputs(firings: [RuleFiring], records: [KafkaProducerMessage], touched: Set<Int32>) -> PendingCommit {
+        var pending = PendingCommit(records: records)
+        pending.records.reserveCapacity(records.count + 2 * firings.count)
         for firing in firings {
-            records.append(message(firing.trigger, key: firing.key, topic: firing.topic))
-            records.append(message(firing.audit, key: firing.key, topic: configuration.auditTopic))
+            pending.records.append(message(firing.trigger, key: firing.key, topic: firing.topic))
+            pending.records.append(message(firing.audit, key: firing.key, topic: configuration.auditTopic))
+            pending.firedRules.append(firing.ruleID)
             metrics.triggers(rule: firing.ruleID).increment()
         }
-        var changelog: [KafkaProducerMessage] = []
         for partition in touched.sorted() {
-            changelog += tasks[Int(partition)]!.changelog(topic: configuration.stateTopic)
-        }
-        switch output {
-        case .transactional(let producer):
-            let offsets = PipelineState.nextOffsets(messages)
-            let group = try consumer.map { consumer throws(KafkaError) in try consumer.groupMetadata() }
-            let all = records + changelog
-            do {
-                try await producer.withTransaction { producer in
-                    if !all.isEmpty { _ = try await producer.send(all) }
-                    if let group, !offsets.isEmpty { try await producer.sendOffsets(offsets, group: group) }
-                }
-                metrics.transactions(outcome: "committed").increment()
-            } catch {
-                metrics.transactions(outcome: "aborted").increment()
-                throw ServiceError(code: .pipeline, message: "a transaction failed, so the pipeline stops; a restart resumes from the last commit: \(error)")
-            }
-        case .idempotent(let producer):
-            // The state says which offsets it includes, so it goes only after everything it led to was delivered.
-            if !records.isEmpty { _ = try await producer.send(records) }
-            if !changelog.isEmpty { _ = try await producer.send(changelog) }
-            if let consumer, !messages.isEmpty { consumer.storeOffsets(for: messages) }
-        }
-        if !firings.isEmpty {
-            logger.info("Triggers sent", metadata: ["count": "\(firings.count)", "rules": "\(Set(firings.map(\.ruleID)).sorted().joined(separator: ","))"])
+            pending.changelog += tasks[Int(partition)]!.changelog(topic: configuration.stateTopic)
         }
         metrics.record(tasks.compactMap { $0?.engine.statistics })
         metrics.stateKeys.record(tasks.reduce(0) { $0 + ($1?.engine.keyCount ?? 0) })
+        return pending
     }
 
     private func message(_ event: CloudEvent, key: String, topic: String) -> KafkaProducerMessage {
@@ -226,12 +204,5 @@ final class PipelineState: @unchecked Sendable {
         // Also as the plain W3C header, which tracing-aware Kafka clients read.
         if let traceparent = event.extensions["traceparent"] { headers.append(KafkaHeader(key: "traceparent", string: traceparent)) }
         return KafkaProducerMessage(topic: topic, key: record.key, value: record.value, headers: headers)
-    }
-
-    /// Per partition, the offset after the last message: what the group commits.
-    static func nextOffsets(_ messages: [KafkaConsumerMessage]) -> [KafkaTopicPartitionOffset] {
-        var highest: [KafkaTopicPartition: Int64] = [:]
-        for message in messages { highest[message.topicPartition] = max(highest[message.topicPartition] ?? -1, message.offset) }
-        return highest.sorted { $0.key < $1.key }.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value + 1) }
     }
 }

@@ -75,9 +75,11 @@ public final class TriggerPipeline: Service, Sendable {
             decoder: IntakeDecoder(intake: EventIntake(schemas: schemas), deadLetterTopic: configuration.deadLetterTopic, logger: logger),
             logger: logger)
         let jobs = SerialJobs()
+        let committer = BatchCommitter()
         let failure = PipelineFailure()
         let health = self.health
         let logger = self.logger
+        let commitMetrics = state.metrics
         let hasAbsences = ruleSet.rules.contains { $0.kind == "absent" }
         let absenceInterval = configuration.absenceCheckInterval
         logger.info(
@@ -90,6 +92,15 @@ public final class TriggerPipeline: Service, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await consumer.run() }
             group.addTask { await jobs.run() }
+            group.addTask {
+                // Commits go on beside evaluation; a failed one stops the pipeline (a restart resumes from the last).
+                do {
+                    try await committer.run { try await output.commit($0, consumer: consumer, metrics: commitMetrics, logger: logger) }
+                } catch {
+                    failure.record(error)
+                    consumer.triggerGracefulShutdown()
+                }
+            }
             let reloader = RuleReloader(configuration: configuration, logger: logger) { ruleSet in
                 try await jobs.perform { try state.replaceRules(with: ruleSet) }
             }
@@ -103,7 +114,7 @@ public final class TriggerPipeline: Service, Sendable {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: absenceInterval)
                         do {
-                            try await jobs.perform { try await state.fireAbsences(output: output) }
+                            try await jobs.perform { try await committer.submit(state.fireAbsences()) }
                         } catch is CancellationError {
                             return
                         } catch {
@@ -120,16 +131,29 @@ public final class TriggerPipeline: Service, Sendable {
                         switch event {
                         case .partitionsAssigned(let partitions):
                             health.markNotReady(.stateRestored, reason: "restoring the state of \(partitions.count) partitions")
-                            try await jobs.perform { try await state.assign(partitions, reader: reader) }
+                            try await jobs.perform {
+                                try await committer.drain()
+                                try await state.assign(partitions, reader: reader)
+                            }
                             health.markReady(.partitionsAssigned)
                             health.markReady(.stateRestored)
                         case .partitionsRevoked(let partitions), .partitionsLost(let partitions):
-                            try await jobs.perform { state.revoke(partitions) }
+                            // What was evaluated for these partitions is committed before they go.
+                            try await jobs.perform {
+                                try await committer.drain()
+                                state.revoke(partitions)
+                            }
                             if (try? consumer.assignment())?.isEmpty ?? true {
                                 health.markNotReady(.partitionsAssigned, reason: "no partitions assigned (rebalancing)")
                             }
                         case .messages(let messages):
-                            try await jobs.perform { try await state.process(messages, output: output, consumer: consumer) }
+                            try await jobs.perform {
+                                let assigned = Set((try? consumer.assignment()) ?? [])
+                                try await committer.submit(await state.process(messages, assigned: assigned))
+                            }
+                            // The next batch is evaluated while this one commits, but only if it is already here:
+                            // an idle pipeline has committed everything (and shutdown finds nothing in flight).
+                            if !consumer.hasBufferedEvents { try await committer.drain() }
                         }
                     }
                 } onGracefulShutdown: {
@@ -138,12 +162,16 @@ public final class TriggerPipeline: Service, Sendable {
             } catch {
                 logger.error("The pipeline stops", metadata: ["error": "\(error)"])
                 jobs.finish()
+                committer.finish()
                 consumer.triggerGracefulShutdown()
                 group.cancelAll()
                 try? await output.shutdown()
-                throw error
+                throw failure.first ?? error
             }
+            // Absences fired after the last batch are committed too.
+            try? await jobs.perform { try await committer.drain() }
             jobs.finish()
+            committer.finish()
             group.cancelAll()
             try await group.waitForAll()
             if let error = failure.first {
@@ -154,20 +182,6 @@ public final class TriggerPipeline: Service, Sendable {
         }
         try await output.shutdown()
         await reader.close()
-    }
-}
-
-/// Where the pipeline's records go: a transactional producer (exactly-once) or an idempotent one (at-least-once).
-enum PipelineOutput: Sendable {
-    case transactional(KafkaTransactionalProducer)
-    case idempotent(KafkaProducer)
-
-    /// Flushes and stops; the pipeline calls it after its last batch.
-    func shutdown() async throws(KafkaError) {
-        switch self {
-        case .transactional(let producer): try await producer.shutdown()
-        case .idempotent(let producer): try await producer.shutdown()
-        }
     }
 }
 

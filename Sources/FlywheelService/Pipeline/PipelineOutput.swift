@@ -1,0 +1,48 @@
+import FlywheelKafka
+import Logging
+
+/// Where the pipeline's records go: a transactional producer (exactly-once) or an idempotent one (at-least-once).
+enum PipelineOutput: Sendable {
+    case transactional(KafkaTransactionalProducer)
+    case idempotent(KafkaProducer)
+
+    /// Sends the records and state changes with the input offsets: in one transaction (exactly-once), or all
+    /// delivered before the offsets are stored (at-least-once).
+    func commit(_ pending: PendingCommit, consumer: KafkaConsumer, metrics: ServiceMetrics, logger: Logger) async throws {
+        switch self {
+        case .transactional(let producer):
+            let all = pending.records + pending.changelog
+            do {
+                let group = pending.offsets.isEmpty ? nil : try consumer.groupMetadata()
+                try await producer.withTransaction { producer in
+                    if !all.isEmpty { _ = try await producer.send(all) }
+                    if let group { try await producer.sendOffsets(pending.offsets, group: group) }
+                }
+                metrics.transactions(outcome: "committed").increment()
+            } catch {
+                metrics.transactions(outcome: "aborted").increment()
+                throw ServiceError(code: .pipeline, message: "a transaction failed, so the pipeline stops; a restart resumes from the last commit: \(error)")
+            }
+        case .idempotent(let producer):
+            // The state says which offsets it includes, so it goes only after everything it led to was delivered.
+            if !pending.records.isEmpty { _ = try await producer.send(pending.records) }
+            if !pending.changelog.isEmpty { _ = try await producer.send(pending.changelog) }
+            consumer.storeOffsets(pending.offsets)
+            // Committed now rather than at the next interval, so that a restart re-reads as little as possible.
+            if !pending.offsets.isEmpty { consumer.commitStoredOffsetsSoon() }
+        }
+        if !pending.firedRules.isEmpty {
+            logger.info(
+                "Triggers sent",
+                metadata: ["count": "\(pending.firedRules.count)", "rules": "\(Set(pending.firedRules).sorted().joined(separator: ","))"])
+        }
+    }
+
+    /// Flushes and stops; the pipeline calls it after its last commit.
+    func shutdown() async throws(KafkaError) {
+        switch self {
+        case .transactional(let producer): try await producer.shutdown()
+        case .idempotent(let producer): try await producer.shutdown()
+        }
+    }
+}
