@@ -59,7 +59,8 @@ private struct Reader {
         try enter()
         position += 1
         var object = JSONObject()
-        var seen = Set<CodePointKey>()
+        // Small objects compare a new name with the earlier ones; large ones hash.
+        var seen: Set<CodePointKey>?
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             position += 1
@@ -71,7 +72,14 @@ private struct Reader {
             guard peek(UInt8(ascii: "\"")) else { throw error(.syntax, "expected a member name in double quotes") }
             let keyStart = position
             let key = try string()
-            if !seen.insert(CodePointKey(text: key)).inserted {
+            let duplicate: Bool
+            if seen == nil, object.count < 16 {
+                duplicate = object.members.contains { $0.key.hasSameCodePoints(as: key) }
+            } else {
+                if seen == nil { seen = Set(object.members.map { CodePointKey(text: $0.key) }) }
+                duplicate = !seen!.insert(CodePointKey(text: key)).inserted
+            }
+            if duplicate {
                 path.append(key)
                 throw error(.duplicateKey, "duplicate key \"\(key)\"", at: keyStart)
             }

@@ -3,10 +3,12 @@ extension String {
     /// Unicode canonical equivalence. Compares the UTF-8 bytes directly.
     @inlinable
     public func hasSameCodePoints(as other: String) -> Bool {
-        var left = self
-        var right = other
-        return left.withUTF8 { leftBytes in
-            right.withUTF8 { rightBytes in leftBytes.count == rightBytes.count && leftBytes.elementsEqual(rightBytes) }
+        let left = utf8
+        let right = other.utf8
+        guard left.count == right.count else { return false }
+        let contiguous = left.withContiguousStorageIfAvailable { leftBytes in
+            right.withContiguousStorageIfAvailable { rightBytes in leftBytes.elementsEqual(rightBytes) }
         }
+        return (contiguous ?? nil) ?? left.elementsEqual(right)
     }
 }

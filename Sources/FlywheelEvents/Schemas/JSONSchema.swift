@@ -13,14 +13,44 @@ public final class JSONSchema: Sendable {
         public var description: String { "\(pointer.isEmpty ? "/" : pointer): \(message)" }
     }
 
-    private indirect enum Node: Sendable {
+    private enum Node: Sendable {
         case always(Bool)
         case schema(Rules)
     }
 
-    private struct Rules: @unchecked Sendable {
-        // Immutable after compilation; Regex is not Sendable, so the struct vouches for itself.
-        var types: Set<String>?
+    /// The JSON types a `type` keyword allows.
+    private struct Types: OptionSet {
+        let rawValue: UInt8
+        static let null = Types(rawValue: 1 << 0)
+        static let boolean = Types(rawValue: 1 << 1)
+        static let object = Types(rawValue: 1 << 2)
+        static let array = Types(rawValue: 1 << 3)
+        static let number = Types(rawValue: 1 << 4)
+        static let integer = Types(rawValue: 1 << 5)
+        static let string = Types(rawValue: 1 << 6)
+        static let names: [(String, Types)] = [
+            ("null", .null), ("boolean", .boolean), ("object", .object), ("array", .array), ("number", .number),
+            ("integer", .integer), ("string", .string),
+        ]
+
+        func admits(_ value: JSONValue) -> Bool {
+            switch value {
+            case .null: contains(.null)
+            case .bool: contains(.boolean)
+            case .object: contains(.object)
+            case .array: contains(.array)
+            case .string: contains(.string)
+            case .number(let number): contains(.number) || (contains(.integer) && number == number.rounded())
+            }
+        }
+
+        var description: String { Types.names.filter { contains($0.1) }.map(\.0).sorted().joined(separator: " or ") }
+    }
+
+    /// A compiled schema object; a class, so that checking a value never copies it.
+    private final class Rules: @unchecked Sendable {
+        // Mutated only while compiling, then shared read-only; Regex is not Sendable, so the class vouches for itself.
+        var types: Types?
         var enumeration: [JSONValue]?
         var constant: JSONValue?
         var properties: [(String, Node)] = []
@@ -34,7 +64,7 @@ public final class JSONSchema: Sendable {
         var maxItems: Int?
         var minLength: Int?
         var maxLength: Int?
-        var pattern: (source: String, regex: Regex<AnyRegexOutput>)?
+        var pattern: (source: String, matcher: SchemaPattern)?
         var minimum: Double?
         var maximum: Double?
         var exclusiveMinimum: Double?
@@ -67,9 +97,9 @@ public final class JSONSchema: Sendable {
 
     /// Every violation, in document order; empty when `value` conforms.
     public func validate(_ value: JSONValue) -> [Violation] {
-        var violations: [Violation] = []
-        JSONSchema.check(value, against: root, pointer: [], into: &violations)
-        return violations
+        var validation = Validation(collects: true)
+        JSONSchema.check(value, against: root, into: &validation)
+        return validation.violations
     }
 
     // MARK: Compilation
@@ -83,7 +113,7 @@ public final class JSONSchema: Sendable {
         guard case .object(let object) = schema else {
             throw CompileError(pointer: JSONPointer.make(pointer), message: "a schema is an object or a boolean")
         }
-        var rules = Rules()
+        let rules = Rules()
         func fail(_ key: String, _ message: String) -> CompileError {
             CompileError(pointer: JSONPointer.make(pointer + [key]), message: message)
         }
@@ -121,9 +151,12 @@ public final class JSONSchema: Sendable {
                 if let name = value.stringValue { names = [name] } else if let elements = value.arrayValue, elements.allSatisfy({ $0.stringValue != nil }) {
                     names = elements.compactMap(\.stringValue)
                 } else { throw fail(key, "must be a type name or a list of them") }
-                let known: Set<String> = ["null", "boolean", "object", "array", "number", "integer", "string"]
-                if let unknown = names.first(where: { !known.contains($0) }) { throw fail(key, "unknown type \(unknown)") }
-                rules.types = Set(names)
+                var types = Types()
+                for name in names {
+                    guard let type = Types.names.first(where: { $0.0 == name })?.1 else { throw fail(key, "unknown type \(name)") }
+                    types.insert(type)
+                }
+                rules.types = types
             case "enum":
                 guard let elements = value.arrayValue else { throw fail(key, "must be an array") }
                 rules.enumeration = elements
@@ -149,14 +182,8 @@ public final class JSONSchema: Sendable {
             case "maxLength": rules.maxLength = try integer(key, value)
             case "pattern":
                 guard let source = value.stringValue else { throw fail(key, "must be a string") }
-                do {
-                    // ECMA-262 semantics as JSON Schema wants them: code points, and \d \w \s ASCII-only.
-                    let regex = try Regex(source).matchingSemantics(.unicodeScalar).asciiOnlyDigits()
-                        .asciiOnlyWordCharacters().asciiOnlyWhitespace()
-                    rules.pattern = (source, regex)
-                } catch {
-                    throw fail(key, "invalid regular expression \(source)")
-                }
+                guard let matcher = SchemaPattern(source) else { throw fail(key, "invalid regular expression \(source)") }
+                rules.pattern = (source, matcher)
             case "minimum": rules.minimum = try number(key, value)
             case "maximum": rules.maximum = try number(key, value)
             case "exclusiveMinimum": rules.exclusiveMinimum = try number(key, value)
@@ -178,103 +205,122 @@ public final class JSONSchema: Sendable {
 
     // MARK: Validation
 
-    private static func conforms(_ value: JSONValue, to node: Node, pointer: [String]) -> Bool {
+    /// The state of one validation: where in the value it is, and what it found. A validation that only asks
+    /// whether a value conforms (under `anyOf`, `not`, `if`) stops at the first violation and builds no message.
+    private struct Validation {
+        let collects: Bool
+        var path: [String] = []
         var violations: [Violation] = []
-        check(value, against: node, pointer: pointer, into: &violations)
-        return violations.isEmpty
+        var failed = false
+
+        mutating func fail(_ message: @autoclosure () -> String, below component: String? = nil) {
+            failed = true
+            guard collects else { return }
+            let pointer = JSONPointer.make(component.map { path + [$0] } ?? path)
+            violations.append(Violation(pointer: pointer, message: message()))
+        }
+
+        /// Whether checking can stop: a conformance question is answered by the first violation.
+        var isDecided: Bool { failed && !collects }
     }
 
-    private static func check(_ value: JSONValue, against node: Node, pointer: [String], into violations: inout [Violation]) {
+    private static func conforms(_ value: JSONValue, to node: Node) -> Bool {
+        var validation = Validation(collects: false)
+        check(value, against: node, into: &validation)
+        return !validation.failed
+    }
+
+    private static func check(_ value: JSONValue, against node: Node, into validation: inout Validation) {
         let rules: Rules
         switch node {
         case .always(true): return
         case .always(false):
-            violations.append(Violation(pointer: JSONPointer.make(pointer), message: "no value is allowed here"))
+            validation.fail("no value is allowed here")
             return
         case .schema(let compiled): rules = compiled
         }
-        func violation(_ message: String) { violations.append(Violation(pointer: JSONPointer.make(pointer), message: message)) }
 
-        if let types = rules.types, !types.contains(where: { matches(value, type: $0) }) {
-            violation("expected \(types.sorted().joined(separator: " or ")), found \(value.typeName)")
+        if let types = rules.types, !types.admits(value) {
+            validation.fail("expected \(types.description), found \(value.typeName)")
             return
         }
         if let enumeration = rules.enumeration, !enumeration.contains(value) {
-            violation("must be one of \(enumeration.map(JSONWriter.string).joined(separator: ", "))")
+            validation.fail("must be one of \(enumeration.map(JSONWriter.string).joined(separator: ", "))")
         }
-        if let constant = rules.constant, constant != value { violation("must be \(JSONWriter.string(constant))") }
+        if let constant = rules.constant, constant != value { validation.fail("must be \(JSONWriter.string(constant))") }
+        if validation.isDecided { return }
 
         switch value {
         case .string(let text):
-            let length = text.unicodeScalars.count
-            if let minLength = rules.minLength, length < minLength { violation("shorter than \(minLength) characters") }
-            if let maxLength = rules.maxLength, length > maxLength { violation("longer than \(maxLength) characters") }
-            if let pattern = rules.pattern, (try? pattern.regex.firstMatch(in: text)) == nil {
-                violation("does not match the pattern \(pattern.source)")
+            if rules.minLength != nil || rules.maxLength != nil {
+                let length = text.unicodeScalars.count
+                if let minLength = rules.minLength, length < minLength { validation.fail("shorter than \(minLength) characters") }
+                if let maxLength = rules.maxLength, length > maxLength { validation.fail("longer than \(maxLength) characters") }
             }
-            if rules.dateTime, RFC3339.milliseconds(text) == nil { violation("is not an RFC 3339 date-time") }
+            if let pattern = rules.pattern, !pattern.matcher.matches(text) {
+                validation.fail("does not match the pattern \(pattern.source)")
+            }
+            if rules.dateTime, RFC3339.milliseconds(text) == nil { validation.fail("is not an RFC 3339 date-time") }
         case .number(let number):
-            if let minimum = rules.minimum, number < minimum { violation("less than the minimum \(JSONWriter.format(minimum))") }
-            if let maximum = rules.maximum, number > maximum { violation("more than the maximum \(JSONWriter.format(maximum))") }
-            if let bound = rules.exclusiveMinimum, number <= bound { violation("not more than \(JSONWriter.format(bound))") }
-            if let bound = rules.exclusiveMaximum, number >= bound { violation("not less than \(JSONWriter.format(bound))") }
+            if let minimum = rules.minimum, number < minimum { validation.fail("less than the minimum \(JSONWriter.format(minimum))") }
+            if let maximum = rules.maximum, number > maximum { validation.fail("more than the maximum \(JSONWriter.format(maximum))") }
+            if let bound = rules.exclusiveMinimum, number <= bound { validation.fail("not more than \(JSONWriter.format(bound))") }
+            if let bound = rules.exclusiveMaximum, number >= bound { validation.fail("not less than \(JSONWriter.format(bound))") }
         case .array(let elements):
-            if let minItems = rules.minItems, elements.count < minItems { violation("fewer than \(minItems) items") }
-            if let maxItems = rules.maxItems, elements.count > maxItems { violation("more than \(maxItems) items") }
+            if let minItems = rules.minItems, elements.count < minItems { validation.fail("fewer than \(minItems) items") }
+            if let maxItems = rules.maxItems, elements.count > maxItems { validation.fail("more than \(maxItems) items") }
             if let items = rules.items {
-                for (index, element) in elements.enumerated() {
-                    check(element, against: items, pointer: pointer + [String(index)], into: &violations)
+                for (index, element) in elements.enumerated() where !validation.isDecided {
+                    validation.path.append(String(index))
+                    check(element, against: items, into: &validation)
+                    validation.path.removeLast()
                 }
             }
         case .object(let object):
             for name in rules.required where object[name] == nil {
-                violations.append(Violation(pointer: JSONPointer.make(pointer + [name]), message: "required property \(name) is missing"))
+                validation.fail("required property \(name) is missing", below: name)
             }
-            if let minProperties = rules.minProperties, object.count < minProperties { violation("fewer than \(minProperties) properties") }
-            if let maxProperties = rules.maxProperties, object.count > maxProperties { violation("more than \(maxProperties) properties") }
-            for member in object {
-                if let propertyNames = rules.propertyNames, !conforms(.string(member.key), to: propertyNames, pointer: pointer) {
-                    violations.append(Violation(pointer: JSONPointer.make(pointer + [member.key]), message: "property name \(member.key) is not allowed"))
+            if let minProperties = rules.minProperties, object.count < minProperties { validation.fail("fewer than \(minProperties) properties") }
+            if let maxProperties = rules.maxProperties, object.count > maxProperties { validation.fail("more than \(maxProperties) properties") }
+            for member in object where !validation.isDecided {
+                if let propertyNames = rules.propertyNames, !conforms(.string(member.key), to: propertyNames) {
+                    validation.fail("property name \(member.key) is not allowed", below: member.key)
                 }
+                let node: Node
                 if let property = rules.properties.first(where: { $0.0.hasSameCodePoints(as: member.key) }) {
-                    check(member.value, against: property.1, pointer: pointer + [member.key], into: &violations)
+                    node = property.1
                 } else if let additional = rules.additionalProperties {
                     if case .always(false) = additional {
-                        violations.append(Violation(pointer: JSONPointer.make(pointer + [member.key]), message: "property \(member.key) is not allowed"))
-                    } else {
-                        check(member.value, against: additional, pointer: pointer + [member.key], into: &violations)
+                        validation.fail("property \(member.key) is not allowed", below: member.key)
+                        continue
                     }
+                    node = additional
+                } else {
+                    continue
                 }
+                validation.path.append(member.key)
+                check(member.value, against: node, into: &validation)
+                validation.path.removeLast()
             }
         default:
             break
         }
+        if validation.isDecided { return }
 
-        for node in rules.allOf { check(value, against: node, pointer: pointer, into: &violations) }
-        if !rules.anyOf.isEmpty, !rules.anyOf.contains(where: { conforms(value, to: $0, pointer: pointer) }) {
-            violation("matches none of the anyOf schemas")
+        for node in rules.allOf { check(value, against: node, into: &validation) }
+        if !rules.anyOf.isEmpty, !rules.anyOf.contains(where: { conforms(value, to: $0) }) {
+            validation.fail("matches none of the anyOf schemas")
         }
-        if !rules.oneOf.isEmpty, rules.oneOf.filter({ conforms(value, to: $0, pointer: pointer) }).count != 1 {
-            violation("must match exactly one of the oneOf schemas")
+        if !rules.oneOf.isEmpty, rules.oneOf.filter({ conforms(value, to: $0) }).count != 1 {
+            validation.fail("must match exactly one of the oneOf schemas")
         }
-        if let not = rules.not, conforms(value, to: not, pointer: pointer) { violation("matches a schema it must not match") }
+        if let not = rules.not, conforms(value, to: not) { validation.fail("matches a schema it must not match") }
         if let (condition, then, otherwise) = rules.ifThenElse {
-            if conforms(value, to: condition, pointer: pointer) {
-                if let then { check(value, against: then, pointer: pointer, into: &violations) }
+            if conforms(value, to: condition) {
+                if let then { check(value, against: then, into: &validation) }
             } else if let otherwise {
-                check(value, against: otherwise, pointer: pointer, into: &violations)
+                check(value, against: otherwise, into: &validation)
             }
-        }
-    }
-
-    private static func matches(_ value: JSONValue, type: String) -> Bool {
-        switch (type, value) {
-        case ("null", .null), ("boolean", .bool), ("object", .object), ("array", .array), ("number", .number), ("string", .string):
-            return true
-        case ("integer", .number(let number)):
-            return number == number.rounded()
-        default:
-            return false
         }
     }
 }
