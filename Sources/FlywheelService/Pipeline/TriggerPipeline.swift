@@ -90,6 +90,9 @@ public final class TriggerPipeline: Service, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await consumer.run() }
             group.addTask { await jobs.run() }
+            // Readiness follows the cluster's answers; the consumer lag is measured with them.
+            let brokerWatch = BrokerWatch(probe: consumer, health: health, interval: configuration.brokerCheckInterval, logger: logger)
+            group.addTask { await brokerWatch.run() }
             let reloader = RuleReloader(configuration: configuration, logger: logger) { ruleSet in
                 try await jobs.perform { try state.replaceRules(with: ruleSet) }
             }
