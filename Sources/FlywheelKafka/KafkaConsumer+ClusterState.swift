@@ -8,11 +8,12 @@ extension KafkaConsumer {
         try await client.probeCluster(timeout: timeout)
     }
 
-    /// The lag of each assigned partition, from what librdkafka already knows (no request to the cluster).
+    /// The lag of each assigned partition, from the high watermarks of the last fetch responses.
     ///
     /// The position counts what the consumer fetched, including records buffered for the application but not
-    /// processed yet, so the lag is what is still on the brokers.
-    public func lag() throws(KafkaError) -> [KafkaPartitionLag] {
-        try client.consumerLag()
+    /// processed yet, so the lag is what is still on the brokers. Partitions that handed no record to the
+    /// application since their assignment take the group's committed offset, asked for within `timeout`.
+    public func lag(timeout: Duration = .seconds(2)) async throws(KafkaError) -> [KafkaPartitionLag] {
+        try await client.consumerLag(timeout: timeout)
     }
 }

@@ -3,8 +3,8 @@ public struct KafkaPartitionLag: Hashable, Sendable, CustomStringConvertible {
     public var topicPartition: KafkaTopicPartition
     /// The partition's high watermark as the last fetch response gave it; nil before the first one.
     public var highWatermark: Int64?
-    /// The offset after the last record (or transaction marker) the consumer handed to the application; nil
-    /// before the first.
+    /// The offset after the last record (or transaction marker) the consumer handed to the application, or where
+    /// it resumes; nil while unknown.
     public var position: Int64?
 
     public init(topicPartition: KafkaTopicPartition, highWatermark: Int64?, position: Int64?) {

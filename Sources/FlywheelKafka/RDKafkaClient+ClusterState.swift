@@ -26,24 +26,43 @@ extension RDKafkaClient {
             isRetriable: true)
     }
 
-    /// Per assigned partition, librdkafka's last known high watermark and the consumer's position; no request.
-    func consumerLag() throws(KafkaError) -> [KafkaPartitionLag] {
-        try withHandle { (handle) throws(KafkaError) in
+    /// Per assigned partition, librdkafka's last known high watermark and the consumer's position.
+    ///
+    /// Where no record was handed to the application since the assignment, the position is the group's committed
+    /// offset (one request, bounded by `timeout`), or the end of a partition that holds no records.
+    func consumerLag(timeout: Duration) async throws(KafkaError) -> [KafkaPartitionLag] {
+        let milliseconds = Int32(max(1, timeout.milliseconds))
+        let result: Result<[KafkaPartitionLag], KafkaError> = await runBlocking { handle in
             var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
             let err = rd_kafka_assignment(handle, &list)
             defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rd(err, code: .consumer, context: "cannot read assignment") }
-            guard let list else { return [] }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { return .failure(.rd(err, code: .consumer, context: "cannot read assignment")) }
+            guard let list else { return .success([]) }
             let positionErr = rd_kafka_position(handle, list)
-            if positionErr != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rd(positionErr, code: .consumer, context: "cannot read positions") }
-            return RDKafkaTopicPartitionList.read(list).map { entry in
+            if positionErr != RD_KAFKA_RESP_ERR_NO_ERROR {
+                return .failure(.rd(positionErr, code: .consumer, context: "cannot read positions"))
+            }
+            var lags = RDKafkaTopicPartitionList.read(list).map { entry in
                 var low: Int64 = -1
                 var high: Int64 = -1
-                let watermarkErr = rd_kafka_get_watermark_offsets(handle, entry.topic, entry.partition, &low, &high)
-                let known = watermarkErr == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0
-                return KafkaPartitionLag(
-                    topicPartition: entry.topicPartition, highWatermark: known ? high : nil, position: entry.offset >= 0 ? entry.offset : nil)
+                let known = rd_kafka_get_watermark_offsets(handle, entry.topic, entry.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR
+                    && high >= 0
+                let position = entry.offset >= 0 ? entry.offset : (known && low == high ? high : nil)
+                return KafkaPartitionLag(topicPartition: entry.topicPartition, highWatermark: known ? high : nil, position: position)
             }
+            let unpositioned = lags.filter { $0.position == nil && $0.highWatermark != nil }.map {
+                KafkaTopicPartitionOffset(topic: $0.topicPartition.topic, partition: $0.topicPartition.partition, offset: -1001)
+            }
+            guard !unpositioned.isEmpty else { return .success(lags) }
+            let committed = RDKafkaTopicPartitionList.with(unpositioned) { committedList in
+                rd_kafka_committed(handle, committedList, milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR
+                    ? RDKafkaTopicPartitionList.read(committedList) : []
+            }
+            for entry in committed where entry.offset >= 0 {
+                if let index = lags.firstIndex(where: { $0.topicPartition == entry.topicPartition }) { lags[index].position = entry.offset }
+            }
+            return .success(lags)
         }
+        return try result.get()
     }
 }

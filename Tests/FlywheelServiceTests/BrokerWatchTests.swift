@@ -19,7 +19,7 @@ struct BrokerWatchTests {
             if let failure = state.withLock({ $0.failure }) { throw failure }
         }
 
-        func lag() throws(KafkaError) -> [KafkaPartitionLag] {
+        func lag(timeout: Duration) async throws(KafkaError) -> [KafkaPartitionLag] {
             state.withLock { $0.lags }
         }
     }

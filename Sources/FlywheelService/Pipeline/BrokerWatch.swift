@@ -6,7 +6,7 @@ import Synchronization
 /// What `BrokerWatch` asks the cluster and the consumer.
 protocol ClusterProbe: Sendable {
     func checkCluster(timeout: Duration) async throws(KafkaError)
-    func lag() throws(KafkaError) -> [KafkaPartitionLag]
+    func lag(timeout: Duration) async throws(KafkaError) -> [KafkaPartitionLag]
 }
 
 extension KafkaConsumer: ClusterProbe {}
@@ -60,7 +60,7 @@ final class BrokerWatch: Sendable {
                 logger.warning("The Kafka cluster does not answer; not ready until it does", metadata: ["error": "\(error)"])
             }
         }
-        recordLag()
+        await recordLag()
     }
 
     /// Returns whether the cluster was reachable before.
@@ -73,10 +73,10 @@ final class BrokerWatch: Sendable {
 
     /// Sets the gauge of each assigned partition whose lag is known, and removes those of partitions no longer
     /// assigned.
-    private func recordLag() {
+    private func recordLag() async {
         let lags: [KafkaPartitionLag]
         do {
-            lags = try probe.lag()
+            lags = try await probe.lag(timeout: timeout)
         } catch {
             logger.debug("Consumer lag not known", metadata: ["error": "\(error)"])
             return
