@@ -20,10 +20,22 @@ struct ServeBrokerOutageTests {
         func serveLog() -> String { String(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(8000)) }
 
         try await setup.waitFor("/readyz", process: serve)
-        try await setup.produce(events[0..<120], producer: producer)
-        let early = try await setup.context.consumer(group: uniqueName("early"), topics: [setup.output])
-        try await early.wait(for: "some triggers", limit: .seconds(60)) { !$0.messages.isEmpty }
-        try await early.stop()
+        // Input flows in small chunks, so that a batch is likely in flight when the broker freezes.
+        let flowing = Task {
+            for chunk in stride(from: 0, to: 160, by: 8) {
+                try await setup.produce(events[chunk..<chunk + 8], producer: producer)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let started = ContinuousClock.now
+        while await !setup.hasTriggered() {
+            guard ContinuousClock.now - started < .seconds(60), serve.isRunning else {
+                flowing.cancel()
+                Issue.record("no triggers within 60 s: \(serveLog())")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
 
         // Frozen with work possibly in flight: the broker keeps its connections and answers nothing.
         setup.context.broker.pause()
@@ -43,7 +55,8 @@ struct ServeBrokerOutageTests {
         #expect(health?.0 == 200, "an outage is not a failure: \(health?.1 ?? "no answer")")
         #expect(serve.isRunning, "the pipeline rides through: \(serveLog())")
 
-        try await setup.produce(events[120...], producer: producer)
+        try await flowing.value
+        try await setup.produce(events[160...], producer: producer)
         try await setup.waitFor("/readyz", process: serve, limit: .seconds(60))
         let triggers = try await setup.context.consumer(group: uniqueName("check"), topics: [setup.output], isolation: .readCommitted)
         do {
@@ -66,5 +79,15 @@ struct ServeBrokerOutageTests {
         print("[outage \(delivery)] /readyz 503 after \(noticedAfter): \(notReady ?? "-"); serve log \(log)")
         try await triggers.stop()
         try await producer.shutdown()
+    }
+}
+
+extension ServeCommandTests.Setup {
+    /// Whether `/metrics` counts a trigger yet.
+    func hasTriggered() async -> Bool {
+        guard let (status, body) = await get("/metrics"), status == 200 else { return false }
+        return body.split(separator: "\n").contains { line in
+            line.hasPrefix("flywheel_triggers_total{") && (line.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 0
+        }
     }
 }
