@@ -93,6 +93,15 @@ struct ServeConfigurationTests {
         #expect(found.contains { $0.message.contains(message) }, "\(found)")
     }
 
+    @Test("broker_check_interval: 2 s by default, set by a duration, refused outside 100 ms to 5 min")
+    func brokerCheckInterval() throws {
+        let base = "kafka: {bootstrap_servers: [b:9092]}\ninputs: {data_arrivals: {topics: [in]}}\nrules: [r.yaml]\n"
+        #expect(try ServeConfiguration.parse(yaml: base, path: "flywheel.yaml").brokerCheckInterval == .seconds(2))
+        #expect(try ServeConfiguration.parse(yaml: base + "broker_check_interval: 500ms", path: "flywheel.yaml").brokerCheckInterval == .milliseconds(500))
+        let lines = errors(base + "broker_check_interval: 10m").map(\.description)
+        #expect(lines.contains { $0.hasPrefix("flywheel.yaml:4:24: error: broker_check_interval must be from 100ms to 5m") }, "\(lines)")
+    }
+
     @Test("a file that cannot be read is an error naming it")
     func unreadable() {
         #expect(throws: ServiceError.self) { try ServeConfiguration.load(path: "/nonexistent/flywheel.yaml") }

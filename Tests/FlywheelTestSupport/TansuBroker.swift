@@ -57,9 +57,12 @@ public final class TansuBroker: Sendable {
         if process.isRunning { process.terminate() }
     }
 
-    /// Freezes the broker process (SIGSTOP) until `resume()`.
-    public func pause() { process.signal(SIGSTOP) }
-    public func resume() { process.signal(SIGCONT) }
+    /// Freezes the broker process (SIGSTOP) until `resume()`: its connections stay open and nothing answers.
+    ///
+    /// The signal goes to the process group, which `timeout` made its own and shares with the broker: stopping only
+    /// `timeout` would leave the broker running.
+    public func pause() { kill(-process.pid, SIGSTOP) }
+    public func resume() { kill(-process.pid, SIGCONT) }
 
     public var clientConfiguration: KafkaClientConfiguration {
         var configuration = KafkaClientConfiguration(bootstrapServers: [bootstrapServers], clientID: "flywheel-test")

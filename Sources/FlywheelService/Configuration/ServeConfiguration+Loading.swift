@@ -6,7 +6,7 @@ import Yams
 extension ServeConfiguration {
     static let fields = [
         "kafka", "group_id", "instance_id", "inputs", "outputs", "rules", "schemas", "delivery", "state_topic", "repartition_topic", "http",
-        "session_timeout", "max_batch", "absence_check_interval", "offset_reset",
+        "session_timeout", "max_batch", "absence_check_interval", "offset_reset", "broker_check_interval",
     ]
     static let kafkaFields = ["bootstrap_servers", "client_id", "security", "properties"]
     static let securityFields = ["protocol", "sasl", "tls"]
@@ -126,6 +126,14 @@ private struct ConfigurationReader {
         if let node = fields["absence_check_interval"], let milliseconds = yaml.duration(node, field: "absence_check_interval") {
             absenceInterval = .milliseconds(milliseconds)
         }
+        var brokerCheckInterval = Duration.seconds(2)
+        if let node = fields["broker_check_interval"], let milliseconds = yaml.duration(node, field: "broker_check_interval") {
+            if (100...300_000).contains(milliseconds) {
+                brokerCheckInterval = .milliseconds(milliseconds)
+            } else {
+                yaml.error(node, "broker_check_interval must be from 100ms to 5m", hint: "readiness follows the cluster this often")
+            }
+        }
         var offsetReset = KafkaConsumerConfiguration.OffsetReset.earliest
         if let node = fields["offset_reset"] {
             switch node.scalar?.string {
@@ -147,7 +155,8 @@ private struct ConfigurationReader {
             kafka: kafka, groupID: groupID, instanceID: instanceID, inputs: inputs, outputTopics: outputTopics, auditTopic: auditTopic,
             deadLetterTopic: deadLetterTopic, ruleFiles: ruleFiles, schemasDirectory: schemas, delivery: delivery,
             stateTopic: stateTopic, repartitionTopic: repartitionTopic, http: http, sessionTimeout: sessionTimeout,
-            maxBatchSize: maxBatch, absenceCheckInterval: absenceInterval, offsetReset: offsetReset)
+            maxBatchSize: maxBatch, absenceCheckInterval: absenceInterval, offsetReset: offsetReset,
+            brokerCheckInterval: brokerCheckInterval)
     }
 
     // MARK: Kafka

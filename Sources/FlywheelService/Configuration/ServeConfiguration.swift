@@ -79,13 +79,16 @@ public struct ServeConfiguration: Sendable {
     public var absenceCheckInterval: Duration
     /// Where a new consumer group starts on the input topics: at the oldest record, or only with new ones.
     public var offsetReset: KafkaConsumerConfiguration.OffsetReset
+    /// How often the cluster is asked whether it answers (readiness) and the consumer lag is measured.
+    public var brokerCheckInterval: Duration
 
     public init(
         kafka: KafkaClientConfiguration, groupID: String = "flywheel", instanceID: String = ServeConfiguration.defaultInstanceID, inputs: [Input], outputTopics: [String] = [],
         auditTopic: String = "flywheel.trigger.audit", deadLetterTopic: String = "flywheel.deadletter", ruleFiles: [String],
         schemasDirectory: String? = nil, delivery: Delivery = .exactlyOnce, stateTopic: String = "flywheel.state",
         repartitionTopic: String = "flywheel.repartition", http: HTTP = HTTP(), sessionTimeout: Duration = .seconds(45),
-        maxBatchSize: Int = 10_000, absenceCheckInterval: Duration = .seconds(1), offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest
+        maxBatchSize: Int = 10_000, absenceCheckInterval: Duration = .seconds(1), offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest,
+        brokerCheckInterval: Duration = .seconds(2)
     ) {
         self.kafka = kafka
         self.groupID = groupID
@@ -104,6 +107,7 @@ public struct ServeConfiguration: Sendable {
         self.maxBatchSize = maxBatchSize
         self.absenceCheckInterval = absenceCheckInterval
         self.offsetReset = offsetReset
+        self.brokerCheckInterval = brokerCheckInterval
     }
 
     /// The host's name.

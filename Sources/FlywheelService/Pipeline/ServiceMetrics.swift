@@ -11,6 +11,8 @@ final class ServiceMetrics: Sendable {
     static let batchDurationLabel = "flywheel_batch_processing_seconds"
     static let stateKeysLabel = "flywheel_state_keys"
     static let repartitionedLabel = "flywheel_events_repartitioned_total"
+    /// A gauge per assigned partition (labels `topic`, `partition`), set by `BrokerWatch`.
+    static let consumerLagLabel = "flywheel_consumer_lag"
 
     private let evaluations: [String: Counter]
     private let triggerCounters: [String: Counter]

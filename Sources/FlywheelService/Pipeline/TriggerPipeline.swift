@@ -101,6 +101,9 @@ public final class TriggerPipeline: Service, Sendable {
                     consumer.triggerGracefulShutdown()
                 }
             }
+            // Readiness follows the cluster's answers; the consumer lag is measured with them.
+            let brokerWatch = BrokerWatch(probe: consumer, health: health, interval: configuration.brokerCheckInterval, logger: logger)
+            group.addTask { await brokerWatch.run() }
             let reloader = RuleReloader(configuration: configuration, logger: logger) { ruleSet in
                 try await jobs.perform { try state.replaceRules(with: ruleSet) }
             }
