@@ -25,7 +25,7 @@ public final class KafkaConsumer: Service, Sendable {
         var groupLogger = logger
         groupLogger[metadataKey: LogKey.groupID] = "\(configuration.groupID)"
         let logger = groupLogger
-        let buffer = KafkaConsumerBuffer(capacity: configuration.bufferCapacity)
+        let buffer = KafkaConsumerBuffer(capacity: configuration.bufferCapacity, mergeLimit: configuration.maxBatchSize)
         let client = try RDKafkaClient(kind: .consumer, properties: configuration.properties, logger: logger) { conf in
             rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
                 guard let rk, let opaque else { return }

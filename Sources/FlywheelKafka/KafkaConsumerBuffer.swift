@@ -29,16 +29,27 @@ final class KafkaConsumerBuffer: Sendable {
 
         var isEmpty: Bool { head == queue.count }
 
-        mutating func pop() -> KafkaConsumerEvent {
+        /// Takes the next event; consecutive message batches are handed out as one, up to `mergeLimit` messages,
+        /// so that a trickle fetched a few messages at a time still reaches the application in batches.
+        mutating func pop(mergeLimit: Int) -> KafkaConsumerEvent {
             let entry = queue[head]
             head += 1
+            deliveredSequence = entry.sequence
+            var event = entry.event
+            if case .messages(var messages) = event {
+                while head < queue.count, case .messages(let more) = queue[head].event, messages.count + more.count <= mergeLimit {
+                    messages += more
+                    deliveredSequence = queue[head].sequence
+                    head += 1
+                }
+                bufferedMessages -= messages.count
+                event = .messages(messages)
+            }
             if head > 64, head * 2 > queue.count {
                 queue.removeFirst(head)
                 head = 0
             }
-            deliveredSequence = entry.sequence
-            if case .messages(let messages) = entry.event { bufferedMessages -= messages.count }
-            return entry.event
+            return event
         }
 
         /// Wakes the poll thread if it sleeps; call with the result after releasing the lock.
@@ -51,9 +62,12 @@ final class KafkaConsumerBuffer: Sendable {
     private let state = Mutex(State())
     private let pollThreadWakeUp = DispatchSemaphore(value: 0)
     let capacity: Int
+    /// The most messages one `.messages` event hands out when consecutive batches are merged.
+    let mergeLimit: Int
 
-    init(capacity: Int) {
+    init(capacity: Int, mergeLimit: Int = .max) {
         self.capacity = capacity
+        self.mergeLimit = mergeLimit
     }
 
     // MARK: Poll-thread side
@@ -122,7 +136,7 @@ final class KafkaConsumerBuffer: Sendable {
                 let (outcome, wake): (Outcome, Bool) = state.withLock { state in
                     state.acknowledgedSequence = state.deliveredSequence
                     if !state.isEmpty {
-                        let event = state.pop()
+                        let event = state.pop(mergeLimit: mergeLimit)
                         return (.event(event), state.takePollThreadWakeUp())
                     }
                     switch state.phase {

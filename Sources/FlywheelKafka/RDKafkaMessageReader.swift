@@ -31,14 +31,23 @@ final class RDKafkaMessageReader: @unchecked Sendable {
     }
     private var pointers: [UnsafeMutablePointer<rd_kafka_message_t>?] = []
 
-    /// Waits up to `timeoutMilliseconds` for `maxCount` messages and returns what came.
+    /// Returns up to `maxCount` messages: those already queued, or, if none is, the first to arrive within
+    /// `timeoutMilliseconds` and those queued with it.
     func consumeBatch(
         from queue: OpaquePointer, client: RDKafkaClient, maxCount: Int, timeoutMilliseconds: Int32 = 100,
         partitionEvents: ((PartitionEvent) -> Void)? = nil
     ) -> Outcome {
         if pointers.count < maxCount { pointers = Array(repeating: nil, count: maxCount) }
-        let count = pointers.withUnsafeMutableBufferPointer { buffer in
-            rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, buffer.baseAddress, maxCount)
+        // librdkafka's batch call waits for `maxCount` messages or the timeout, whichever is first; at a trickle that
+        // would hold every message for the whole timeout. So: take what is queued; if nothing is, wait for one
+        // message, then take what came with it.
+        let count = pointers.withUnsafeMutableBufferPointer { buffer -> Int in
+            let queued = rd_kafka_consume_batch_queue(queue, 0, buffer.baseAddress, maxCount)
+            guard queued == 0 else { return queued }
+            let first = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, buffer.baseAddress, 1)
+            guard first == 1, maxCount > 1 else { return first }
+            let rest = rd_kafka_consume_batch_queue(queue, 0, buffer.baseAddress! + 1, maxCount - 1)
+            return rest < 0 ? 1 : 1 + rest
         }
         let revoked = revokedDuringBatch.withLock { revoked in
             defer { revoked = [] }

@@ -36,6 +36,19 @@ struct ConsumerBufferTests {
         #expect(acknowledgedAtLast)
     }
 
+    @Test("consecutive message batches reach the application as one, up to the merge limit, never across a rebalance")
+    func mergesBatches() async throws {
+        let buffer = KafkaConsumerBuffer(capacity: 100, mergeLimit: 3)
+        for offset in 0..<4 { buffer.push(.messages([message(Int64(offset))])) }
+        buffer.push(.partitionsRevoked([KafkaTopicPartition(topic: "t", partition: 0)]))
+        buffer.push(.messages([message(4)]))
+        #expect(try await buffer.next() == .messages([message(0), message(1), message(2)]))
+        #expect(try await buffer.next() == .messages([message(3)]))
+        #expect(try await buffer.next() == .partitionsRevoked([KafkaTopicPartition(topic: "t", partition: 0)]))
+        #expect(try await buffer.next() == .messages([message(4)]))
+        #expect(!buffer.hasBufferedEvents)
+    }
+
     @Test("the poll thread waits for room when the buffer holds its capacity in messages")
     func backPressure() async throws {
         let buffer = KafkaConsumerBuffer(capacity: 3)

@@ -47,6 +47,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var bufferCapacity: Int
     /// On graceful shutdown, how long to wait for the application to process what was already fetched.
     public var shutdownDrainTimeout: Duration
+    /// The longest a broker may hold a fetch request while it has no new records (librdkafka's
+    /// `fetch.wait.max.ms`). Brokers that answer only when it expires add up to this to every record's latency.
+    public var fetchMaxWait: Duration
 
     public init(
         client: KafkaClientConfiguration,
@@ -61,7 +64,8 @@ public struct KafkaConsumerConfiguration: Sendable {
         revocationTimeout: Duration = .seconds(30),
         maxBatchSize: Int = 1000,
         bufferCapacity: Int = 20_000,
-        shutdownDrainTimeout: Duration = .seconds(10)
+        shutdownDrainTimeout: Duration = .seconds(10),
+        fetchMaxWait: Duration = .milliseconds(500)
     ) {
         self.client = client
         self.groupID = groupID
@@ -76,6 +80,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         self.maxBatchSize = maxBatchSize
         self.bufferCapacity = bufferCapacity
         self.shutdownDrainTimeout = shutdownDrainTimeout
+        self.fetchMaxWait = fetchMaxWait
     }
 
     func validate() throws(KafkaError) {
@@ -110,6 +115,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             field: "sessionTimeout")
         own.set("max.poll.interval.ms", String(maxPollInterval.milliseconds), field: "maxPollInterval")
         own.set("enable.partition.eof", "false", field: "topics")
+        own.set("fetch.wait.max.ms", String(fetchMaxWait.milliseconds), field: "fetchMaxWait")
         return own.merging(client.properties)
     }
 }

@@ -6,7 +6,7 @@ import Yams
 extension ServeConfiguration {
     static let fields = [
         "kafka", "group_id", "instance_id", "inputs", "outputs", "rules", "schemas", "delivery", "state_topic", "repartition_topic", "http",
-        "session_timeout", "max_batch", "absence_check_interval", "offset_reset", "broker_check_interval",
+        "session_timeout", "max_batch", "absence_check_interval", "offset_reset", "broker_check_interval", "fetch_max_wait",
     ]
     static let kafkaFields = ["bootstrap_servers", "client_id", "security", "properties"]
     static let securityFields = ["protocol", "sasl", "tls"]
@@ -134,6 +134,14 @@ private struct ConfigurationReader {
                 yaml.error(node, "broker_check_interval must be from 100ms to 5m", hint: "readiness follows the cluster this often")
             }
         }
+        var fetchMaxWait = Duration.milliseconds(20)
+        if let node = fields["fetch_max_wait"], let milliseconds = yaml.duration(node, field: "fetch_max_wait") {
+            if (1...10_000).contains(milliseconds) {
+                fetchMaxWait = .milliseconds(milliseconds)
+            } else {
+                yaml.error(node, "fetch_max_wait must be from 1ms to 10s", hint: "how long a broker may hold a fetch without new records")
+            }
+        }
         var offsetReset = KafkaConsumerConfiguration.OffsetReset.earliest
         if let node = fields["offset_reset"] {
             switch node.scalar?.string {
@@ -156,7 +164,7 @@ private struct ConfigurationReader {
             deadLetterTopic: deadLetterTopic, ruleFiles: ruleFiles, schemasDirectory: schemas, delivery: delivery,
             stateTopic: stateTopic, repartitionTopic: repartitionTopic, http: http, sessionTimeout: sessionTimeout,
             maxBatchSize: maxBatch, absenceCheckInterval: absenceInterval, offsetReset: offsetReset,
-            brokerCheckInterval: brokerCheckInterval)
+            brokerCheckInterval: brokerCheckInterval, fetchMaxWait: fetchMaxWait)
     }
 
     // MARK: Kafka

@@ -81,6 +81,9 @@ public struct ServeConfiguration: Sendable {
     public var offsetReset: KafkaConsumerConfiguration.OffsetReset
     /// How often the cluster is asked whether it answers (readiness) and the consumer lag is measured.
     public var brokerCheckInterval: Duration
+    /// The longest a broker may hold a fetch of the inputs while it has no new records: a bound on the latency a
+    /// broker that answers only when it expires adds, paid for with empty fetches while the inputs are idle.
+    public var fetchMaxWait: Duration
 
     public init(
         kafka: KafkaClientConfiguration, groupID: String = "flywheel", instanceID: String = ServeConfiguration.defaultInstanceID, inputs: [Input], outputTopics: [String] = [],
@@ -88,7 +91,7 @@ public struct ServeConfiguration: Sendable {
         schemasDirectory: String? = nil, delivery: Delivery = .exactlyOnce, stateTopic: String = "flywheel.state",
         repartitionTopic: String = "flywheel.repartition", http: HTTP = HTTP(), sessionTimeout: Duration = .seconds(45),
         maxBatchSize: Int = 10_000, absenceCheckInterval: Duration = .seconds(1), offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest,
-        brokerCheckInterval: Duration = .seconds(2)
+        brokerCheckInterval: Duration = .seconds(2), fetchMaxWait: Duration = .milliseconds(20)
     ) {
         self.kafka = kafka
         self.groupID = groupID
@@ -108,6 +111,7 @@ public struct ServeConfiguration: Sendable {
         self.absenceCheckInterval = absenceCheckInterval
         self.offsetReset = offsetReset
         self.brokerCheckInterval = brokerCheckInterval
+        self.fetchMaxWait = fetchMaxWait
     }
 
     /// The host's name.

@@ -9,6 +9,11 @@ enum PipelineOutput: Sendable {
     /// Sends the records and state changes with the input offsets: in one transaction (exactly-once), or all
     /// delivered before the offsets are stored (at-least-once).
     func commit(_ pending: PendingCommit, consumer: KafkaConsumer, metrics: ServiceMetrics, logger: Logger) async throws {
+        let started = ContinuousClock.now
+        defer {
+            logger.debug(
+                "Committed", metadata: ["records": "\(pending.records.count + pending.changelog.count)", "took": "\(ContinuousClock.now - started)"])
+        }
         switch self {
         case .transactional(let producer):
             let all = pending.records + pending.changelog

@@ -68,7 +68,7 @@ public final class TriggerPipeline: Service, Sendable {
                 client: client, groupID: configuration.groupID, topics: configuration.inputTopics + [configuration.repartitionTopic],
                 offsetReset: configuration.offsetReset, isolationLevel: .readCommitted, assignmentStrategy: .range,
                 sessionTimeout: configuration.sessionTimeout, maxBatchSize: configuration.maxBatchSize,
-                bufferCapacity: Swift.max(20_000, 2 * configuration.maxBatchSize)),
+                bufferCapacity: Swift.max(20_000, 2 * configuration.maxBatchSize), fetchMaxWait: configuration.fetchMaxWait),
             logger: logger)
         let state = PipelineState(
             configuration: configuration, ruleSet: ruleSet, partitions: topics.partitions,
