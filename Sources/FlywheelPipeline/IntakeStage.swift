@@ -105,14 +105,18 @@ public struct IntakeDecoder: Sendable {
         return (events, deadLetters)
     }
 
-    /// Decodes like `decode(_:)`, a large batch in `parallelism` slices at once; the results keep the batch's order.
+    /// Decodes like `decode(_:)`, a large batch in `parallelism` slices at once; the events come slice after slice,
+    /// in the batch's order (not concatenated: that would copy every event).
     public func decode(
         _ messages: [KafkaConsumerMessage], parallelism: Int
-    ) async -> (events: [IntakeStage.Event], deadLetters: [KafkaProducerMessage]) {
-        guard parallelism > 1, messages.count >= 2 * IntakeDecoder.minimumSlice else { return decode(messages) }
+    ) async -> (events: FlattenSequence<[[IntakeStage.Event]]>, deadLetters: [KafkaProducerMessage]) {
+        guard parallelism > 1, messages.count >= 2 * IntakeDecoder.minimumSlice else {
+            let (events, deadLetters) = decode(messages)
+            return ([events].joined(), deadLetters)
+        }
         let sliceSize = Swift.max(IntakeDecoder.minimumSlice, (messages.count + parallelism - 1) / parallelism)
         let slices = stride(from: 0, to: messages.count, by: sliceSize).map { messages[$0..<Swift.min($0 + sliceSize, messages.count)] }
-        let decoded = await withTaskGroup(of: (Int, [IntakeStage.Event], [KafkaProducerMessage]).self) { group in
+        var decoded = await withTaskGroup(of: (Int, [IntakeStage.Event], [KafkaProducerMessage]).self) { group in
             for (index, slice) in slices.enumerated() {
                 group.addTask {
                     let (events, deadLetters) = self.decode(slice)
@@ -121,16 +125,10 @@ public struct IntakeDecoder: Sendable {
             }
             var results: [(Int, [IntakeStage.Event], [KafkaProducerMessage])] = []
             for await result in group { results.append(result) }
-            return results.sorted { $0.0 < $1.0 }
+            return results
         }
-        var events: [IntakeStage.Event] = []
-        events.reserveCapacity(messages.count)
-        var deadLetters: [KafkaProducerMessage] = []
-        for (_, sliceEvents, sliceDeadLetters) in decoded {
-            events += sliceEvents
-            deadLetters += sliceDeadLetters
-        }
-        return (events, deadLetters)
+        decoded.sort { $0.0 < $1.0 }
+        return (decoded.map(\.1).joined(), decoded.flatMap(\.2))
     }
 
     /// Below this many messages a slice is not worth a task of its own.

@@ -27,10 +27,10 @@ public struct CloudEventKafkaCodec: Sendable {
         let contentType = try record.header("content-type").map { (header) throws(CloudEventDecodingError) in
             try text(header, field: "content-type")
         }
-        if let contentType, contentType.lowercased().hasPrefix("application/cloudevents+json") {
+        if let contentType, contentType.hasASCIICaseInsensitivePrefix("application/cloudevents+json") {
             return try decodeStructured(record.value ?? [])
         }
-        if contentType?.lowercased().hasPrefix("application/cloudevents-batch") == true {
+        if contentType?.hasASCIICaseInsensitivePrefix("application/cloudevents-batch") == true {
             throw CloudEventDecodingError(
                 reason: .invalidAttribute, field: "content-type", detail: "batched CloudEvents are not accepted")
         }
@@ -38,9 +38,9 @@ public struct CloudEventKafkaCodec: Sendable {
     }
 
     private func decodeBinary(_ record: CloudEventRecord, contentType: String?) throws(CloudEventDecodingError) -> CloudEvent {
-        var attributes: [String: String] = [:]
+        var attributes = Attributes()
         for header in record.headers where header.name.hasPrefix("ce_") {
-            attributes[String(header.name.dropFirst(3))] = try text(header, field: header.name)
+            attributes.set(String(header.name.dropFirst(3)), try text(header, field: header.name))
         }
         guard !attributes.isEmpty else {
             throw CloudEventDecodingError(
@@ -65,7 +65,7 @@ public struct CloudEventKafkaCodec: Sendable {
         guard case .object(let object) = try parse(value, pointerPrefix: "") else {
             throw CloudEventDecodingError(reason: .notJSON, field: nil, detail: "a structured CloudEvent must be a JSON object")
         }
-        var attributes: [String: String] = [:]
+        var attributes = Attributes()
         var data: JSONValue?
         for member in object {
             switch (member.key, member.value) {
@@ -75,11 +75,11 @@ public struct CloudEventKafkaCodec: Sendable {
                 throw CloudEventDecodingError(
                     reason: .invalidAttribute, field: "data_base64", detail: "binary data is not accepted; Flywheel events carry JSON data")
             case (_, .string(let text)):
-                attributes[member.key] = text
+                attributes.set(member.key, text)
             case (_, .number(let number)) where !CloudEvent.contextAttributes.contains(member.key):
-                attributes[member.key] = JSONWriter.format(number)
+                attributes.set(member.key, JSONWriter.format(number))
             case (_, .bool(let flag)) where !CloudEvent.contextAttributes.contains(member.key):
-                attributes[member.key] = flag ? "true" : "false"
+                attributes.set(member.key, flag ? "true" : "false")
             case (_, .null):
                 continue
             default:
@@ -87,7 +87,7 @@ public struct CloudEventKafkaCodec: Sendable {
                     reason: .invalidAttribute, field: member.key, detail: "attribute must be a string, not \(member.value.typeName)")
             }
         }
-        let contentType = attributes.removeValue(forKey: "datacontenttype")
+        let contentType = attributes.datacontenttype
         if let contentType, !CloudEventKafkaCodec.isJSON(contentType) {
             throw CloudEventDecodingError(
                 reason: .invalidAttribute, field: "datacontenttype",
@@ -96,12 +96,44 @@ public struct CloudEventKafkaCodec: Sendable {
         return try event(attributes: attributes, data: data, datacontenttype: contentType ?? "application/json", prefix: "")
     }
 
+    /// The attributes of an event being read: the context attributes by name, the rest as extensions.
+    private struct Attributes {
+        var specversion: String?
+        var id: String?
+        var source: String?
+        var type: String?
+        var time: String?
+        var subject: String?
+        var dataschema: String?
+        var datacontenttype: String?
+        var extensions: [String: String] = [:]
+
+        var isEmpty: Bool {
+            specversion == nil && id == nil && source == nil && type == nil && time == nil && subject == nil && dataschema == nil
+                && datacontenttype == nil && extensions.isEmpty
+        }
+
+        /// Records an attribute; a repeated name keeps the last value.
+        mutating func set(_ name: String, _ value: String) {
+            switch name {
+            case "specversion": specversion = value
+            case "id": id = value
+            case "source": source = value
+            case "type": type = value
+            case "time": time = value
+            case "subject": subject = value
+            case "dataschema": dataschema = value
+            case "datacontenttype": datacontenttype = value
+            default: extensions[name] = value
+            }
+        }
+    }
+
     private func event(
-        attributes: [String: String], data: JSONValue?, datacontenttype: String?, prefix: String
+        attributes: Attributes, data: JSONValue?, datacontenttype: String?, prefix: String
     ) throws(CloudEventDecodingError) -> CloudEvent {
-        var attributes = attributes
-        func required(_ name: String) throws(CloudEventDecodingError) -> String {
-            guard let value = attributes.removeValue(forKey: name) else {
+        func required(_ value: String?, _ name: String) throws(CloudEventDecodingError) -> String {
+            guard let value else {
                 throw CloudEventDecodingError(reason: .missingAttribute, field: prefix + name, detail: "required attribute \(name) is missing")
             }
             guard !value.isEmpty else {
@@ -109,30 +141,27 @@ public struct CloudEventKafkaCodec: Sendable {
             }
             return value
         }
-        let specversion = try required("specversion")
+        let specversion = try required(attributes.specversion, "specversion")
         guard specversion == "1.0" else {
             throw CloudEventDecodingError(
                 reason: .invalidAttribute, field: prefix + "specversion", detail: "specversion \(specversion) is not 1.0")
         }
-        let id = try required("id")
-        let source = try required("source")
-        let type = try required("type")
-        let time = attributes.removeValue(forKey: "time")
+        let id = try required(attributes.id, "id")
+        let source = try required(attributes.source, "source")
+        let type = try required(attributes.type, "type")
+        let time = attributes.time
         if let time, RFC3339.milliseconds(time) == nil {
             throw CloudEventDecodingError(
                 reason: .invalidAttribute, field: prefix + "time", detail: "time \"\(time.prefix(64))\" is not an RFC 3339 timestamp")
         }
-        let subject = attributes.removeValue(forKey: "subject")
-        let dataschema = attributes.removeValue(forKey: "dataschema")
-        attributes.removeValue(forKey: "datacontenttype")
-        for name in attributes.keys where !CloudEvent.isValidExtensionName(name) {
+        for name in attributes.extensions.keys where !CloudEvent.isValidExtensionName(name) {
             throw CloudEventDecodingError(
                 reason: .invalidAttribute, field: prefix + name,
                 detail: "extension attribute names are lower-case letters or digits")
         }
         return CloudEvent(
-            id: id, source: source, type: type, subject: subject, time: time, datacontenttype: datacontenttype,
-            dataschema: dataschema, data: data, extensions: attributes, specversion: specversion)
+            id: id, source: source, type: type, subject: attributes.subject, time: time, datacontenttype: datacontenttype,
+            dataschema: attributes.dataschema, data: data, extensions: attributes.extensions, specversion: specversion)
     }
 
     private func parse(_ bytes: [UInt8], pointerPrefix: String) throws(CloudEventDecodingError) -> JSONValue {
@@ -193,6 +222,20 @@ public struct CloudEventKafkaCodec: Sendable {
         }
         if let datacontenttype = event.datacontenttype { headers.append(.init(name: "content-type", string: datacontenttype)) }
         return CloudEventRecord(key: keyBytes, value: event.data.map(JSONWriter.bytes), headers: headers)
+    }
+}
+
+extension String {
+    /// Whether the string starts with `prefix`, ASCII letters compared without case; no lower-cased copy is made.
+    func hasASCIICaseInsensitivePrefix(_ prefix: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        var bytes = utf8.makeIterator()
+        for wanted in expected {
+            guard let byte = bytes.next() else { return false }
+            let folded = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+            guard folded == wanted else { return false }
+        }
+        return true
     }
 }
 

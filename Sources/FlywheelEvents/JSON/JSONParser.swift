@@ -67,6 +67,8 @@ private struct Reader {
             depth -= 1
             return .object(object)
         }
+        // One allocation for the members of a typical object instead of a few growing ones.
+        object.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error(.syntax, "expected a member name in double quotes") }

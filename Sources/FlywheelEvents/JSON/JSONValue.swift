@@ -145,6 +145,10 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     /// Appends without checking for an existing key; the parser checks duplicates itself.
+    mutating func reserveCapacity(_ capacity: Int) {
+        members.reserveCapacity(capacity)
+    }
+
     mutating func appendUnchecked(_ key: String, _ value: JSONValue) {
         members.append(Member(key: key, value: value))
     }

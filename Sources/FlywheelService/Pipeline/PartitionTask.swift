@@ -4,7 +4,9 @@ import FlywheelRules
 
 /// The rule state of one partition number: the engine for the keys that partition owns, fed by that partition of
 /// every input topic (events whose key belongs there) and of the repartition topic (events re-keyed to it).
-struct PartitionTask {
+///
+/// A class: the pipeline changes it in place for every event, and a copy would retain all of its state.
+final class PartitionTask {
     let partition: Int32
     var engine: RuleEngine
     /// Per source topic, the offset of the last record whose effects the engine's state includes.
@@ -16,7 +18,7 @@ struct PartitionTask {
     }
 
     /// Applies the changelog's records, oldest first (later records of a key replace earlier ones).
-    mutating func restore(from messages: [KafkaConsumerMessage]) throws(RulesError) {
+    func restore(from messages: [KafkaConsumerMessage]) throws(RulesError) {
         for message in messages {
             switch ChangelogRecord(message) {
             case .state(let rule, let key, let record):
@@ -31,11 +33,12 @@ struct PartitionTask {
         _ = engine.takeChanges()
     }
 
-    /// Continues with another rule set, keeping the state of the rules whose version is unchanged.
-    mutating func replaceRules(with ruleSet: RuleSet) throws(RulesError) {
+    /// The engine that continues with another rule set, keeping the state of the rules whose version is
+    /// unchanged; `engine` stays as it is until the caller installs it.
+    func engine(for ruleSet: RuleSet) throws(RulesError) -> RuleEngine {
         var replacement = try RuleEngine(ruleSet: ruleSet, options: engine.options, restoring: engine.snapshot())
         _ = replacement.takeChanges()
-        engine = replacement
+        return replacement
     }
 
     /// Whether the record's effects are already in the state (it is read again after a restart).
@@ -44,7 +47,7 @@ struct PartitionTask {
     }
 
     /// The changelog records of what changed since the last call: the keys' states, then the position.
-    mutating func changelog(topic: String) -> [KafkaProducerMessage] {
+    func changelog(topic: String) -> [KafkaProducerMessage] {
         var messages = engine.takeChanges().map {
             ChangelogRecord.state(rule: $0.rule, key: $0.key, record: $0.record).message(topic: topic, partition: partition)
         }

@@ -36,7 +36,7 @@ final class PipelineState: @unchecked Sendable {
     func assign(_ assigned: [KafkaTopicPartition], reader: KafkaPartitionReader) async throws {
         for number in Set(assigned.map(\.partition)).sorted() where tasks.indices.contains(Int(number)) && tasks[Int(number)] == nil {
             let started = ContinuousClock.now
-            var task = PartitionTask(partition: number, ruleSet: ruleSet)
+            let task = PartitionTask(partition: number, ruleSet: ruleSet)
             let records = try await reader.readToEnd(topic: configuration.stateTopic, partition: number)
             try task.restore(from: records)
             tasks[Int(number)] = task
@@ -64,11 +64,8 @@ final class PipelineState: @unchecked Sendable {
     /// All partitions switch together or none does: if one partition's state cannot be carried over, the running
     /// rules stay everywhere and the error is thrown.
     func replaceRules(with ruleSet: RuleSet) throws {
-        var replaced = tasks
-        for index in replaced.indices where replaced[index] != nil {
-            try replaced[index]!.replaceRules(with: ruleSet)
-        }
-        tasks = replaced
+        let replacements = try tasks.map { task in try task.map { try ($0, $0.engine(for: ruleSet)) } }
+        for case let (task, engine)? in replacements { task.engine = engine }
         self.ruleSet = ruleSet
         metrics = ServiceMetrics(ruleSet: ruleSet)
     }
@@ -81,44 +78,67 @@ final class PipelineState: @unchecked Sendable {
         var records: [KafkaProducerMessage] = []
         var firings: [RuleFiring] = []
         var touched = Set<Int32>()
-        var owned: [KafkaConsumerMessage] = []
-        owned.reserveCapacity(messages.count)
 
         // After a revocation that timed out, a batch may still hold messages of partitions another member owns now:
-        // they are left to it.
-        let fresh = messages.filter { message in
-            guard assigned.contains(message.topicPartition), let task = task(message.partition) else { return false }
-            owned.append(message)
-            return !task.hasApplied(message)
+        // they are left to it. Messages whose effects the state already includes (read again after a restart) are
+        // only committed.
+        var owned = [Bool](repeating: false, count: messages.count)
+        var fresh = [Bool](repeating: false, count: messages.count)
+        var inputs: [KafkaConsumerMessage] = []
+        inputs.reserveCapacity(messages.count)
+        var last: (topic: String, partition: Int32, owned: Bool)?
+        for index in messages.indices {
+            let message = messages[index]
+            let isOwned: Bool
+            if let last, last.partition == message.partition, last.topic == message.topic {
+                isOwned = last.owned
+            } else {
+                isOwned = assigned.contains(message.topicPartition) && task(message.partition) != nil
+                last = (message.topic, message.partition, isOwned)
+            }
+            guard isOwned else { continue }
+            owned[index] = true
+            guard !tasks[Int(message.partition)]!.hasApplied(message) else { continue }
+            fresh[index] = true
+            if message.topic != configuration.repartitionTopic { inputs.append(message) }
         }
-        let inputs = fresh.filter { $0.topic != configuration.repartitionTopic }
         // Decoding needs no state: large batches are decoded on every core.
-        let (events, deadLetters) = await decoder.decode(inputs, parallelism: ProcessInfo.processInfo.activeProcessorCount)
-        records += deadLetters
-        var next = 0
-        for message in fresh {
+        let decoded = await decoder.decode(inputs, parallelism: ProcessInfo.processInfo.activeProcessorCount)
+        records += decoded.deadLetters
+        let decodedAt = ContinuousClock.now
+        var events = decoded.events.makeIterator()
+        var event = events.next()
+        for index in messages.indices where fresh[index] {
+            let message = messages[index]
             let partition = message.partition
+            let task = tasks[Int(partition)]!
             touched.insert(partition)
             if message.topic == configuration.repartitionTopic {
                 if let record = RepartitionRecord(message, codec: codec) {
-                    firings += tasks[Int(partition)]!.engine.process(record.input, keys: Set(record.keys))
+                    firings += task.engine.process(record.input, keys: Set(record.keys))
                 } else {
                     records.append(deadLetter(message, detail: "a repartition record without its keys, time or CloudEvent"))
                 }
             } else {
-                while next < events.count, events[next].source.topic == message.topic, events[next].source.partition == partition,
-                    events[next].source.offset == message.offset
+                while let current = event, current.source.offset == message.offset, current.source.partition == partition,
+                    current.source.topic == message.topic
                 {
-                    route(events[next], partition: partition, firings: &firings, records: &records)
-                    next += 1
+                    route(current, task: task, firings: &firings, records: &records)
+                    event = events.next()
                 }
             }
-            tasks[Int(partition)]!.applied[message.topic] = message.offset
+            task.applied[message.topic] = message.offset
         }
+        let evaluatedAt = ContinuousClock.now
         var pending = outputs(firings: firings, records: records, touched: touched)
-        pending.offsets = KafkaTopicPartitionOffset.next(after: owned)
+        pending.offsets = KafkaTopicPartitionOffset.next(after: messages.indices.lazy.filter { owned[$0] }.map { messages[$0] })
         metrics.batchDuration.record(duration: ContinuousClock.now - started)
-        logger.debug("Batch evaluated", metadata: ["messages": "\(messages.count)", "took": "\(ContinuousClock.now - started)"])
+        logger.debug(
+            "Batch evaluated",
+            metadata: [
+                "messages": "\(messages.count)", "took": "\(ContinuousClock.now - started)", "decoding": "\(decodedAt - started)",
+                "evaluating": "\(evaluatedAt - decodedAt)",
+            ])
         return pending
     }
 
@@ -143,21 +163,19 @@ final class PipelineState: @unchecked Sendable {
     }
 
     /// Evaluates the event here for the keys this partition owns, and sends it on for the others.
-    private func route(_ event: IntakeStage.Event, partition: Int32, firings: inout [RuleFiring], records: inout [KafkaProducerMessage]) {
-        let time = event.event.timeMilliseconds ?? event.timestampMilliseconds ?? Int64(Date().timeIntervalSince1970 * 1000)
-        let input = RuleInput(
-            event: event.event, time: time,
-            origin: event.source)
-        let keys = tasks[Int(partition)]!.engine.routingKeys(of: event.event)
+    private func route(_ event: IntakeStage.Event, task: PartitionTask, firings: inout [RuleFiring], records: inout [KafkaProducerMessage]) {
+        let keys = task.engine.routingKeys(of: event.event)
         guard !keys.isEmpty else { return }
+        let time = event.event.timeMilliseconds ?? event.timestampMilliseconds ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let input = RuleInput(event: event.event, time: time, origin: event.source)
         var local: Set<String> = []
         var elsewhere: [Int32: [String]] = [:]
         for key in keys {
             let owner = KafkaPartitioner.partition(of: key, partitions: partitions)
-            if owner == partition { local.insert(key) } else { elsewhere[owner, default: []].append(key) }
+            if owner == task.partition { local.insert(key) } else { elsewhere[owner, default: []].append(key) }
         }
         if !local.isEmpty {
-            firings += tasks[Int(partition)]!.engine.process(input, keys: elsewhere.isEmpty ? nil : local)
+            firings += task.engine.process(input, keys: elsewhere.isEmpty ? nil : local)
         }
         for (owner, ownerKeys) in elsewhere.sorted(by: { $0.key < $1.key }) {
             records.append(RepartitionRecord(input: input, keys: ownerKeys).message(topic: configuration.repartitionTopic, partition: owner))
