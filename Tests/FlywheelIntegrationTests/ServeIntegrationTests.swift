@@ -205,6 +205,98 @@ struct ServeIntegrationTests {
         try await producer.shutdown()
     }
 
+    @Test("absences fire on the wall clock for silent keys, but not before a restarted pipeline has read the backlog")
+    func absencesWaitForTheBacklog() async throws {
+        let context = try await TansuContext.start()
+        let input = try await context.createTopic("silence-in", partitions: 4)
+        let output = try await context.createTopic("silence-out", partitions: 4)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("silence")).path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let rulesFile = folder + "/rules.yaml"
+        try """
+            rules:
+              - id: silent-dataset
+                absent: {on: data.arrived, for: 12s}
+                key: data.dataset
+                emit:
+                  type: retrain.requested
+                  topic: \(output)
+                  data: {target: "{{ key }}"}
+            """.write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        let ruleSet = try RuleSet.load(files: [rulesFile])
+        var client = context.broker.clientConfiguration
+        client.additionalProperties["partitioner"] = "murmur2_random"
+        let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: context.logger)
+        let codec = CloudEventKafkaCodec()
+        let start = Int64(Date().timeIntervalSince1970 * 1000)
+        func arrival(_ id: String, dataset: String, at time: Int64, type: String = "data.arrived") -> KafkaProducerMessage {
+            let event = CloudEvent(
+                id: id, source: "s3://lake", type: type, time: RFC3339.string(milliseconds: time),
+                data: .object(JSONObject([
+                    "dataset": .string(dataset), "version": .string(id), "rows": .number(1), "bytes": .number(1),
+                    "location": .string("s3://lake/\(dataset)"),
+                ])))
+            let record = codec.encode(event, key: dataset, mode: .binary)
+            return KafkaProducerMessage(
+                topic: input, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
+        }
+        let stateTopic = uniqueName("state")
+        let configuration = ServeConfiguration(
+            kafka: context.broker.clientConfiguration, groupID: uniqueName("silence"), instanceID: uniqueName("instance"),
+            inputs: [ServeConfiguration.Input(stream: .dataArrivals, topics: [input])], auditTopic: uniqueName("audit"),
+            deadLetterTopic: uniqueName("dlq"), ruleFiles: [rulesFile], stateTopic: stateTopic,
+            repartitionTopic: uniqueName("repartition"), sessionTimeout: .seconds(6), absenceCheckInterval: .milliseconds(100))
+        let schemas = try EventSchemas(directory: ServeIntegrationTests.repository + "/topics/schemas")
+        func pipeline(health: ServiceHealth = ServiceHealth()) -> ServiceGroup {
+            ServiceGroup(
+                services: [TriggerPipeline(configuration: configuration, ruleSet: ruleSet, schemas: schemas, health: health, logger: context.logger)],
+                logger: context.logger)
+        }
+
+        // Both datasets arrive at the start; the first pipeline arms their absences (due at start + 12 s) and stops.
+        try await producer.send([arrival("quiet-1", dataset: "ds-quiet", at: start), arrival("busy-1", dataset: "ds-busy", at: start)])
+        let health = ServiceHealth()
+        let first = pipeline(health: health)
+        let firstRun = Task { try await first.run() }
+        // Ready: the pipeline has made its state topic, which the check below subscribes to.
+        let readyBy = ContinuousClock.now.advanced(by: .seconds(60))
+        while !health.snapshot.isReady, ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
+        let state = try await context.consumer(group: uniqueName("state"), topics: [stateTopic], isolation: .readCommitted)
+        try await state.wait(for: "both keys' state", limit: .seconds(60)) { harness in
+            harness.messages.filter { $0.key.map { String(decoding: $0, as: UTF8.self).hasPrefix("[\"state\"") } ?? false }.count >= 2
+        }
+        await first.triggerGracefulShutdown()
+        try await firstRun.value
+        #expect(Int64(Date().timeIntervalSince1970 * 1000) < start + 12_000, "the first pipeline stopped before the absences were due")
+
+        // While no pipeline runs, ds-busy arrives again (due at start + 20 s now), behind a backlog that takes a
+        // while to read; then the first deadline passes.
+        let noise = (0..<100_000).map { arrival("noise-\($0)", dataset: "ds-busy", at: start + 1_000, type: "bench.noise") }
+        try await producer.send(noise + [arrival("busy-2", dataset: "ds-busy", at: start + 8_000)])
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if now < start + 12_500 { try await Task.sleep(for: .milliseconds(start + 12_500 - now)) }
+
+        // The restarted pipeline must read ds-busy's second arrival before the wall clock may report its silence.
+        let triggers = try await context.consumer(group: uniqueName("check"), topics: [output], isolation: .readCommitted)
+        let second = pipeline()
+        let secondRun = Task { try await second.run() }
+        try await triggers.wait(for: "both absences", limit: .seconds(60)) { $0.messages.count >= 2 }
+        try await Task.sleep(for: .seconds(1))
+        await second.triggerGracefulShutdown()
+        try await secondRun.value
+
+        let fired = triggers.messages.map { message -> (key: String, causes: [String]) in
+            let subject = message.headers.first(where: { $0.key == "ce_subject" })?.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let causes = (try? JSONParser.parse(message.value ?? []))?[path: "cause"]?.arrayValue?.compactMap { $0[path: "id"]?.stringValue } ?? []
+            return (subject, causes)
+        }
+        #expect(fired.filter { $0.key == "ds-quiet" }.map(\.causes) == [["quiet-1"]])
+        #expect(fired.filter { $0.key == "ds-busy" }.map(\.causes) == [["busy-2"]], "no absence reported from before the backlog's arrival")
+        try await triggers.stop()
+        try await state.stop()
+        try await producer.shutdown()
+    }
+
     @Test("changed rule files are reloaded between batches; a change that does not validate is refused and the old rules go on")
     func reload() async throws {
         let context = try await TansuContext.start()

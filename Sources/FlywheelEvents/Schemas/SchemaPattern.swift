@@ -62,16 +62,34 @@ struct SchemaPattern: @unchecked Sendable {
     }
 
     private static func search(_ program: [Instruction], in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        // A (step, position) pair that failed once fails again, whatever the start: visit each at most once.
+        // A (step, position) pair that failed once fails again, whatever the start: visit each at most once. So
+        // the pairs pushed for later (at a split) are at most one per split and position.
         let positions = bytes.count + 1
-        var visited = [UInt64](repeating: 0, count: (program.count * positions + 63) / 64)
-        var stack: [(step: Int, position: Int)] = []
+        let splits = program.reduce(0) { count, instruction in
+            if case .split = instruction { return count + 1 }
+            return count
+        }
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: (program.count * positions + 63) / 64) { visited in
+            visited.initialize(repeating: 0)
+            return withUnsafeTemporaryAllocation(of: (step: Int, position: Int).self, capacity: splits * positions + 1) { stack in
+                search(program, in: bytes, visited: visited, stack: stack)
+            }
+        }
+    }
+
+    private static func search(
+        _ program: [Instruction], in bytes: UnsafeBufferPointer<UInt8>, visited: UnsafeMutableBufferPointer<UInt64>,
+        stack: UnsafeMutableBufferPointer<(step: Int, position: Int)>
+    ) -> Bool {
+        let positions = bytes.count + 1
+        var depth = 0
         var start = 0
         while start <= bytes.count {
-            stack.append((0, start))
-            while let (firstStep, firstPosition) = stack.popLast() {
-                var step = firstStep
-                var position = firstPosition
+            stack[0] = (0, start)
+            depth = 1
+            while depth > 0 {
+                depth -= 1
+                var (step, position) = stack[depth]
                 thread: while true {
                     let bit = step * positions + position
                     if visited[bit >> 6] & (1 << UInt64(bit & 63)) != 0 { break }
@@ -90,7 +108,8 @@ struct SchemaPattern: @unchecked Sendable {
                         step += 1
                         position += length
                     case .split(let first, let second):
-                        stack.append((second, position))
+                        stack[depth] = (second, position)
+                        depth += 1
                         step = first
                     case .jump(let target):
                         step = target

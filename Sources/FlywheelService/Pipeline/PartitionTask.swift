@@ -11,6 +11,11 @@ final class PartitionTask {
     var engine: RuleEngine
     /// Per source topic, the offset of the last record whose effects the engine's state includes.
     var applied: [String: Int64] = [:]
+    /// Whether the partition's inputs were read to their end once since its assignment. Until then the wall clock
+    /// fires none of its absences: the backlog may hold the events that would have prevented them.
+    var isCaughtUp = false
+    /// Consecutive checks that found the partition's inputs read to their end and nothing buffered.
+    var checksAtEnd = 0
 
     init(partition: Int32, ruleSet: RuleSet) {
         self.partition = partition

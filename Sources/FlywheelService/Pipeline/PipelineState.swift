@@ -142,12 +142,40 @@ final class PipelineState: @unchecked Sendable {
         return pending
     }
 
-    /// Fires the absences the wall clock has made due, in every owned partition; returns what they leave to send.
+    /// The partitions that have not caught up with their inputs since their assignment, each with the identity of
+    /// its assignment (a partition revoked and assigned again is another).
+    func partitionsCatchingUp() -> [(partition: Int32, assignment: ObjectIdentifier)] {
+        tasks.compactMap { task in task.flatMap { $0.isCaughtUp ? nil : ($0.partition, ObjectIdentifier($0)) } }
+    }
+
+    /// Records one check of the partitions that are catching up: those in `atEnd` had read their inputs to the
+    /// end, with `bufferEmpty` nothing was waiting to be evaluated. Two such checks in a row (an absence interval
+    /// apart) make a partition caught up; the second one also covers records that were between the consumer's queue
+    /// and the pipeline at the first.
+    func recordCatchUpCheck(
+        of checked: [(partition: Int32, assignment: ObjectIdentifier)], atEnd: Set<Int32>, bufferEmpty: Bool
+    ) {
+        for (partition, assignment) in checked {
+            guard let task = task(partition), ObjectIdentifier(task) == assignment, !task.isCaughtUp else { continue }
+            guard bufferEmpty, atEnd.contains(partition) else {
+                task.checksAtEnd = 0
+                continue
+            }
+            task.checksAtEnd += 1
+            if task.checksAtEnd >= 2 {
+                task.isCaughtUp = true
+                logger.info("Caught up with the inputs; the wall clock fires the partition's absences from now on", metadata: ["partition": "\(partition)"])
+            }
+        }
+    }
+
+    /// Fires the absences the wall clock has made due, in every owned partition that has caught up with its inputs;
+    /// returns what they leave to send.
     func fireAbsences() -> PendingCommit {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var firings: [RuleFiring] = []
         var touched = Set<Int32>()
-        for index in tasks.indices where tasks[index] != nil {
+        for index in tasks.indices where tasks[index]?.isCaughtUp == true {
             let fired = tasks[index]!.engine.fireAbsences(dueBy: now)
             if !fired.isEmpty {
                 firings += fired

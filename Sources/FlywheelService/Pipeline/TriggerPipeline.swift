@@ -117,7 +117,20 @@ public final class TriggerPipeline: Service, Sendable {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: absenceInterval)
                         do {
-                            try await jobs.perform { try await committer.submit(state.fireAbsences()) }
+                            // A partition fires absences only once it has read its inputs to the end: before that, the
+                            // backlog may hold the very events whose absence the wall clock would report.
+                            let catchingUp = try await jobs.perform { state.partitionsCatchingUp() }
+                            var atEnd = Set<Int32>()
+                            if !catchingUp.isEmpty, let lags = try? await consumer.lag() {
+                                let behind = Set(lags.filter { $0.lag != 0 }.map(\.topicPartition.partition))
+                                atEnd = Set(lags.map(\.topicPartition.partition)).subtracting(behind)
+                            }
+                            try await jobs.perform { [atEnd] in
+                                if !catchingUp.isEmpty {
+                                    state.recordCatchUpCheck(of: catchingUp, atEnd: atEnd, bufferEmpty: !consumer.hasBufferedEvents)
+                                }
+                                try await committer.submit(state.fireAbsences())
+                            }
                         } catch is CancellationError {
                             return
                         } catch {
