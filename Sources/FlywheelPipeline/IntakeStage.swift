@@ -62,9 +62,22 @@ public struct IntakeDecoder: Sendable {
     }
 
     public func decode(_ messages: some Collection<KafkaConsumerMessage>) -> (events: [IntakeStage.Event], deadLetters: [KafkaProducerMessage]) {
+        let decoded = decodeSlice(messages)
+        return (decoded.events, decoded.deadLetters)
+    }
+
+    /// What one slice of a batch decoded to; `deadLetterSources[i]` is where `deadLetters[i]` was read.
+    private struct Slice: Sendable {
+        var events: [IntakeStage.Event] = []
+        var deadLetters: [KafkaProducerMessage] = []
+        var deadLetterSources: [SourceCoordinates] = []
+    }
+
+    private func decodeSlice(_ messages: some Collection<KafkaConsumerMessage>) -> Slice {
         var events: [IntakeStage.Event] = []
         events.reserveCapacity(messages.count)
         var deadLetters: [KafkaProducerMessage] = []
+        var deadLetterSources: [SourceCoordinates] = []
         // Counted per batch: one increment per topic and type, not per event.
         var eventsIn: [TopicAndType: Int] = [:]
         defer {
@@ -100,35 +113,42 @@ public struct IntakeDecoder: Sendable {
                     KafkaProducerMessage(
                         topic: deadLetterTopic, key: letter.key, value: letter.value,
                         headers: letter.headers.map { KafkaHeader(key: $0.name, value: $0.value) }))
+                deadLetterSources.append(source)
             }
         }
-        return (events, deadLetters)
+        return Slice(events: events, deadLetters: deadLetters, deadLetterSources: deadLetterSources)
     }
 
-    /// Decodes like `decode(_:)`, a large batch in `parallelism` slices at once; the events come slice after slice,
-    /// in the batch's order (not concatenated: that would copy every event).
-    public func decode(
-        _ messages: [KafkaConsumerMessage], parallelism: Int
-    ) async -> (events: FlattenSequence<[[IntakeStage.Event]]>, deadLetters: [KafkaProducerMessage]) {
+    /// A decoded batch: the events in the batch's order, slice after slice (not concatenated: that would copy
+    /// every event), and the dead letters with where each was read.
+    public struct Batch: Sendable {
+        let slices: [[IntakeStage.Event]]
+        public let deadLetters: [KafkaProducerMessage]
+        public let deadLetterSources: [SourceCoordinates]
+
+        public var events: FlattenSequence<[[IntakeStage.Event]]> { slices.joined() }
+    }
+
+    /// Decodes like `decode(_:)`, a large batch in `parallelism` slices at once.
+    public func decode(_ messages: [KafkaConsumerMessage], parallelism: Int) async -> Batch {
         guard parallelism > 1, messages.count >= 2 * IntakeDecoder.minimumSlice else {
-            let (events, deadLetters) = decode(messages)
-            return ([events].joined(), deadLetters)
+            let slice = decodeSlice(messages)
+            return Batch(slices: [slice.events], deadLetters: slice.deadLetters, deadLetterSources: slice.deadLetterSources)
         }
         let sliceSize = Swift.max(IntakeDecoder.minimumSlice, (messages.count + parallelism - 1) / parallelism)
-        let slices = stride(from: 0, to: messages.count, by: sliceSize).map { messages[$0..<Swift.min($0 + sliceSize, messages.count)] }
-        var decoded = await withTaskGroup(of: (Int, [IntakeStage.Event], [KafkaProducerMessage]).self) { group in
-            for (index, slice) in slices.enumerated() {
-                group.addTask {
-                    let (events, deadLetters) = self.decode(slice)
-                    return (index, events, deadLetters)
-                }
+        let ranges = stride(from: 0, to: messages.count, by: sliceSize).map { $0..<Swift.min($0 + sliceSize, messages.count) }
+        var decoded = await withTaskGroup(of: (Int, Slice).self) { group in
+            for (index, range) in ranges.enumerated() {
+                group.addTask { (index, self.decodeSlice(messages[range])) }
             }
-            var results: [(Int, [IntakeStage.Event], [KafkaProducerMessage])] = []
+            var results: [(Int, Slice)] = []
             for await result in group { results.append(result) }
             return results
         }
         decoded.sort { $0.0 < $1.0 }
-        return (decoded.map(\.1).joined(), decoded.flatMap(\.2))
+        return Batch(
+            slices: decoded.map(\.1.events), deadLetters: decoded.flatMap(\.1.deadLetters),
+            deadLetterSources: decoded.flatMap(\.1.deadLetterSources))
     }
 
     /// Below this many messages a slice is not worth a task of its own.

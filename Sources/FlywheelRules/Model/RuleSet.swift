@@ -10,6 +10,11 @@ public struct RuleSet: Sendable {
         index = RuleIndex(rules: rules)
     }
 
+    /// The distinct keys `event` has for the rules that may take it: where a live service must evaluate it.
+    public func routingKeys(of event: CloudEvent) -> [String] {
+        index.routingKeys(of: event)
+    }
+
     /// The rule with `id`, if the set has one.
     public func rule(id: String) -> Rule? { rules.first { $0.id == id } }
 }

@@ -80,6 +80,9 @@ public final class TriggerPipeline: Service, Sendable {
         let health = self.health
         let logger = self.logger
         let commitMetrics = state.metrics
+        let decoder = state.decoder
+        let repartitionTopic = configuration.repartitionTopic
+        let parallelism = ProcessInfo.processInfo.activeProcessorCount
         let hasAbsences = ruleSet.rules.contains { $0.kind == "absent" }
         let absenceInterval = configuration.absenceCheckInterval
         logger.info(
@@ -143,17 +146,26 @@ public final class TriggerPipeline: Service, Sendable {
             }
             do {
                 try await withGracefulShutdownHandler {
+                    // A batch is decoded while the one before it is evaluated (decoding needs no rule state). What
+                    // the restored state already includes (records read again after a restart) is not decoded.
+                    var applied: [Int32: [String: Int64]] = [:]
+                    var evaluating: JobCompletion?
                     for try await event in consumer.events {
                         switch event {
                         case .partitionsAssigned(let partitions):
+                            try await evaluating?.wait()
+                            evaluating = nil
                             health.markNotReady(.stateRestored, reason: "restoring the state of \(partitions.count) partitions")
-                            try await jobs.perform {
+                            applied = try await jobs.perform {
                                 try await committer.drain()
                                 try await state.assign(partitions, reader: reader)
+                                return state.appliedPositions()
                             }
                             health.markReady(.partitionsAssigned)
                             health.markReady(.stateRestored)
                         case .partitionsRevoked(let partitions), .partitionsLost(let partitions):
+                            try await evaluating?.wait()
+                            evaluating = nil
                             // What was evaluated for these partitions is committed before they go.
                             try await jobs.perform {
                                 try await committer.drain()
@@ -163,15 +175,29 @@ public final class TriggerPipeline: Service, Sendable {
                                 health.markNotReady(.partitionsAssigned, reason: "no partitions assigned (rebalancing)")
                             }
                         case .messages(let messages):
-                            try await jobs.perform {
-                                let assigned = Set((try? consumer.assignment()) ?? [])
-                                try await committer.submit(await state.process(messages, assigned: assigned))
+                            let inputs = messages.filter { message in
+                                message.topic != repartitionTopic
+                                    && !(applied[message.partition]?[message.topic].map { message.offset <= $0 } ?? false)
                             }
-                            // The next batch is evaluated while this one commits, but only if it is already here:
-                            // an idle pipeline has committed everything (and shutdown finds nothing in flight).
-                            if !consumer.hasBufferedEvents { try await committer.drain() }
+                            let decoding = Task { await decoder.decode(inputs, parallelism: parallelism) }
+                            let evaluation = jobs.submit {
+                                let decoded = await decoding.value
+                                let assigned = Set((try? consumer.assignment()) ?? [])
+                                try await committer.submit(state.process(messages, decoded: decoded, assigned: assigned))
+                            }
+                            try await evaluating?.wait()
+                            evaluating = evaluation
+                            // The next batch is decoded and evaluated while this one commits, but only if it is
+                            // already here: an idle pipeline has committed everything (and shutdown finds nothing in
+                            // flight).
+                            if !consumer.hasBufferedEvents {
+                                try await evaluation.wait()
+                                evaluating = nil
+                                try await committer.drain()
+                            }
                         }
                     }
+                    try await evaluating?.wait()
                 } onGracefulShutdown: {
                     consumer.triggerGracefulShutdown()
                 }
