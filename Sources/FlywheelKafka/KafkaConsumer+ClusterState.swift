@@ -16,4 +16,10 @@ extension KafkaConsumer {
     public func lag(timeout: Duration = .seconds(2)) async throws(KafkaError) -> [KafkaPartitionLag] {
         try await client.consumerLag(timeout: timeout)
     }
+
+    /// Each partition's end as the cluster answers now: with `.readCommitted` isolation the last stable offset, the
+    /// furthest this consumer can read. Partitions whose end is not known within `timeout` are left out.
+    public func endOffsets(of partitions: [KafkaTopicPartition], timeout: Duration = .seconds(2)) async -> [KafkaTopicPartition: Int64] {
+        await client.endOffsets(of: partitions, timeout: timeout)
+    }
 }

@@ -66,3 +66,24 @@ extension RDKafkaClient {
         return try result.get()
     }
 }
+
+extension RDKafkaClient {
+    /// Each partition's end as the broker answers a ListOffsets request now, with this client's isolation level
+    /// (read_committed: the last stable offset); partitions that cannot be asked within `timeout` are left out.
+    func endOffsets(of partitions: [KafkaTopicPartition], timeout: Duration) async -> [KafkaTopicPartition: Int64] {
+        let milliseconds = Int32(max(1, timeout.milliseconds))
+        return await runBlocking { handle in
+            var ends: [KafkaTopicPartition: Int64] = [:]
+            for partition in partitions {
+                var low: Int64 = -1
+                var high: Int64 = -1
+                if rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, milliseconds)
+                    == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
+                {
+                    ends[partition] = high
+                }
+            }
+            return ends
+        }
+    }
+}

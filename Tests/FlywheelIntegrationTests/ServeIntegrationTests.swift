@@ -297,6 +297,77 @@ struct ServeIntegrationTests {
         try await producer.shutdown()
     }
 
+    @Test("a silent key's absence fires while the other keys of its partition keep arriving")
+    func absencesFireUnderLoad() async throws {
+        let context = try await TansuContext.start()
+        let input = try await context.createTopic("busy-in", partitions: 4)
+        let output = try await context.createTopic("busy-out", partitions: 4)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("busy")).path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let rulesFile = folder + "/rules.yaml"
+        try """
+            rules:
+              - id: silent-dataset
+                absent: {on: data.arrived, match: {data.dataset: quiet}, for: 4s}
+                key: data.dataset
+                emit:
+                  type: retrain.requested
+                  topic: \(output)
+                  data: {target: "{{ key }}"}
+            """.write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        let ruleSet = try RuleSet.load(files: [rulesFile])
+        var client = context.broker.clientConfiguration
+        client.additionalProperties["partitioner"] = "murmur2_random"
+        let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: context.logger)
+        let codec = CloudEventKafkaCodec()
+        func arrival(_ id: String, dataset: String) -> KafkaProducerMessage {
+            let event = CloudEvent(
+                id: id, source: "s3://lake", type: "data.arrived", time: RFC3339.string(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)),
+                data: .object(JSONObject([
+                    "dataset": .string(dataset), "version": .string(id), "rows": .number(1), "bytes": .number(1),
+                    "location": .string("s3://lake/\(dataset)"),
+                ])))
+            let record = codec.encode(event, key: dataset, mode: .binary)
+            return KafkaProducerMessage(
+                topic: input, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
+        }
+        let configuration = ServeConfiguration(
+            kafka: context.broker.clientConfiguration, groupID: uniqueName("busy"), instanceID: uniqueName("instance"),
+            inputs: [ServeConfiguration.Input(stream: .dataArrivals, topics: [input])], auditTopic: uniqueName("audit"),
+            deadLetterTopic: uniqueName("dlq"), ruleFiles: [rulesFile], stateTopic: uniqueName("state"),
+            repartitionTopic: uniqueName("repartition"), sessionTimeout: .seconds(6), absenceCheckInterval: .milliseconds(200))
+        let health = ServiceHealth()
+        let service = ServiceGroup(
+            services: [
+                TriggerPipeline(
+                    configuration: configuration, ruleSet: ruleSet, schemas: try EventSchemas(directory: ServeIntegrationTests.repository + "/topics/schemas"),
+                    health: health, logger: context.logger)
+            ],
+            logger: context.logger)
+        let running = Task { try await service.run() }
+        let readyBy = ContinuousClock.now.advanced(by: .seconds(60))
+        while !health.snapshot.isReady, ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
+        let triggers = try await context.consumer(group: uniqueName("check"), topics: [output], isolation: .readCommitted)
+
+        // The quiet dataset arrives once; then every partition keeps receiving other datasets, 20 every 10 ms, until
+        // the absence has fired (or 30 s have passed).
+        try await producer.send([arrival("quiet-1", dataset: "quiet")])
+        var sent = 0
+        let flowEnds = ContinuousClock.now.advanced(by: .seconds(30))
+        while triggers.messages.isEmpty, ContinuousClock.now < flowEnds {
+            try await producer.send((0..<20).map { arrival("busy-\(sent + $0)", dataset: "ds-\((sent + $0) % 64)") })
+            sent += 20
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let firedWhileBusy = !triggers.messages.isEmpty
+        await service.triggerGracefulShutdown()
+        try await running.value
+        #expect(firedWhileBusy, "the absence fired while \(sent) other events kept arriving")
+        #expect(triggers.messages.compactMap { $0.headers.first(where: { $0.key == "ce_subject" })?.value.map { String(decoding: $0, as: UTF8.self) } } == ["quiet"])
+        try await triggers.stop()
+        try await producer.shutdown()
+    }
+
     @Test("changed rule files are reloaded between batches; a change that does not validate is refused and the old rules go on")
     func reload() async throws {
         let context = try await TansuContext.start()

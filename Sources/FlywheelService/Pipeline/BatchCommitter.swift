@@ -3,8 +3,8 @@ import Synchronization
 /// Commits evaluated batches in the order they were evaluated, on a task of its own, so that the next batch is
 /// evaluated while the previous one's transaction (or delivery) is under way.
 ///
-/// Whatever waits when the committer gets to it is merged into one commit: the slower the broker, the larger the
-/// commits. At most `limit` evaluated batches wait; `submit` waits for room beyond that. The first failed commit is
+/// Whatever waits when the committer gets to it is merged into one commit (within one rebalance epoch): the slower
+/// the broker, the larger the commits. At most `limit` evaluated batches wait; `submit` waits for room beyond that. The first failed commit is
 /// final: every later `submit` and `drain` throws it, and `run` returns it.
 final class BatchCommitter: Sendable {
     private enum Waiter {
@@ -97,10 +97,15 @@ final class BatchCommitter: Sendable {
             }
             let (step, satisfied): (Step, [(Waiter, (any Error)?)]) = state.withLock { state in
                 guard !state.pending.isEmpty else { return (state.finished ? .end : .wait, []) }
+                // What waits is merged, as far as it belongs to the same rebalance epoch.
                 var merged = state.pending[0]
-                for later in state.pending.dropFirst() { merged.append(later) }
-                if state.pending.count > 1 { merged.compactChangelog() }
-                state.pending = []
+                var count = 1
+                while count < state.pending.count, state.pending[count].epoch == merged.epoch {
+                    merged.append(state.pending[count])
+                    count += 1
+                }
+                if count > 1 { merged.compactChangelog() }
+                state.pending.removeFirst(count)
                 state.committing = true
                 return (.commit(merged), state.takeSatisfied(limit: limit))
             }

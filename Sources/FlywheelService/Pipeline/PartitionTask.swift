@@ -8,6 +8,8 @@ import FlywheelRules
 /// A class: the pipeline changes it in place for every event, and a copy would retain all of its state.
 final class PartitionTask {
     let partition: Int32
+    /// Which assignment of the partition this is: a partition revoked and assigned again gets another number.
+    let assignment: UInt64
     var engine: RuleEngine
     /// Per source topic, the offset of the last record whose effects the engine's state includes.
     var applied: [String: Int64] = [:]
@@ -16,9 +18,13 @@ final class PartitionTask {
     var isCaughtUp = false
     /// Consecutive checks that found the partition's inputs read to their end and nothing buffered.
     var checksAtEnd = 0
+    /// Where the partition's inputs ended (for read_committed) when first asked after the assignment: it has caught
+    /// up once its position reaches them, however much arrived since.
+    var catchUpTargets: [KafkaTopicPartition: Int64]?
 
-    init(partition: Int32, ruleSet: RuleSet) {
+    init(partition: Int32, assignment: UInt64, ruleSet: RuleSet) {
         self.partition = partition
+        self.assignment = assignment
         engine = RuleEngine(ruleSet: ruleSet, options: RuleEngine.Options(tracksChanges: true))
     }
 

@@ -11,6 +11,13 @@ struct PendingCommit: Sendable {
     var offsets: [KafkaTopicPartitionOffset] = []
     /// The rule ids of the triggers among `records`, one per trigger.
     var firedRules: [String] = []
+    /// How many rebalances the pipeline had seen when it evaluated this: commits of different rebalance epochs are
+    /// never merged.
+    var epoch: UInt64 = 0
+    /// The consumer group's identity and generation when the offsets were read, which the transaction commits them
+    /// under: a commit that lands after the group moved on is fenced by the broker instead of overriding the new
+    /// owner's offsets.
+    var group: KafkaConsumerGroupMetadata?
 
     var isEmpty: Bool { records.isEmpty && changelog.isEmpty && offsets.isEmpty }
 

@@ -18,7 +18,7 @@ enum PipelineOutput: Sendable {
         case .transactional(let producer):
             let all = pending.records + pending.changelog
             do {
-                let group = pending.offsets.isEmpty ? nil : try consumer.groupMetadata()
+                let group = pending.offsets.isEmpty ? nil : try pending.group ?? consumer.groupMetadata()
                 try await producer.withTransaction { producer in
                     if !all.isEmpty { _ = try await producer.send(all) }
                     if let group { try await producer.sendOffsets(pending.offsets, group: group) }
@@ -31,7 +31,16 @@ enum PipelineOutput: Sendable {
         case .idempotent(let producer):
             // The state says which offsets it includes, so it goes only after everything it led to was delivered.
             if !pending.records.isEmpty { _ = try await producer.send(pending.records) }
-            if !pending.changelog.isEmpty { _ = try await producer.send(pending.changelog) }
+            // State of partitions this instance no longer owns (a revocation that did not wait for this commit) is
+            // not written: the new owner restored the state topic already, and a late record would override it.
+            let owned = Set(((try? consumer.assignment()) ?? []).map(\.partition))
+            let changelog = pending.changelog.filter { $0.partition.map(owned.contains) ?? false }
+            if changelog.count < pending.changelog.count {
+                logger.warning(
+                    "State changes of revoked partitions not written; their new owner re-reads the records since the last commit",
+                    metadata: ["records": "\(pending.changelog.count - changelog.count)"])
+            }
+            if !changelog.isEmpty { _ = try await producer.send(changelog) }
             consumer.storeOffsets(pending.offsets)
             // Committed now rather than at the next interval, so that a restart re-reads as little as possible.
             if !pending.offsets.isEmpty { consumer.commitStoredOffsetsSoon() }

@@ -19,6 +19,9 @@ final class PipelineState: @unchecked Sendable {
     private(set) var metrics: ServiceMetrics
     /// By partition number; nil where this instance owns no partition of that number.
     private var tasks: [PartitionTask?]
+    private var assignments: UInt64 = 0
+    /// Assignments and revocations so far: the epoch of what is evaluated between two of them.
+    private var rebalances: UInt64 = 0
 
     init(configuration: ServeConfiguration, ruleSet: RuleSet, partitions: Int32, decoder: IntakeDecoder, logger: Logger) {
         self.configuration = configuration
@@ -34,9 +37,11 @@ final class PipelineState: @unchecked Sendable {
 
     /// Restores the state of newly assigned partition numbers from the state topic, before any of their events.
     func assign(_ assigned: [KafkaTopicPartition], reader: KafkaPartitionReader) async throws {
+        rebalances += 1
         for number in Set(assigned.map(\.partition)).sorted() where tasks.indices.contains(Int(number)) && tasks[Int(number)] == nil {
             let started = ContinuousClock.now
-            let task = PartitionTask(partition: number, ruleSet: ruleSet)
+            assignments += 1
+            let task = PartitionTask(partition: number, assignment: assignments, ruleSet: ruleSet)
             let records = try await reader.readToEnd(topic: configuration.stateTopic, partition: number)
             try task.restore(from: records)
             tasks[Int(number)] = task
@@ -52,6 +57,7 @@ final class PipelineState: @unchecked Sendable {
 
     /// Drops the state of revoked partition numbers; it is in the state topic up to the last commit.
     func revoke(_ revoked: [KafkaTopicPartition]) {
+        rebalances += 1
         for number in Set(revoked.map(\.partition)) where tasks.indices.contains(Int(number)) {
             tasks[Int(number)] = nil
         }
@@ -83,7 +89,9 @@ final class PipelineState: @unchecked Sendable {
     /// Evaluates a batch whose input records (those of `messages` not from the repartition topic, or a subset
     /// holding every one this instance has not applied yet) were decoded to `decoded`; returns what it leaves to
     /// send, with its offsets, for the committer.
-    func process(_ messages: [KafkaConsumerMessage], decoded: IntakeDecoder.Batch, assigned: Set<KafkaTopicPartition>) -> PendingCommit {
+    func process(
+        _ messages: [KafkaConsumerMessage], decoded: IntakeDecoder.Batch, assigned: Set<KafkaTopicPartition>, group: KafkaConsumerGroupMetadata?
+    ) -> PendingCommit {
         let started = ContinuousClock.now
         var records: [KafkaProducerMessage] = []
         var firings: [RuleFiring] = []
@@ -151,6 +159,7 @@ final class PipelineState: @unchecked Sendable {
         }
         let evaluatedAt = ContinuousClock.now
         var pending = outputs(firings: firings, records: records, touched: touched)
+        pending.group = group
         pending.offsets = nextOffsets.sorted { $0.key < $1.key }.map {
             KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value)
         }
@@ -163,29 +172,51 @@ final class PipelineState: @unchecked Sendable {
         return pending
     }
 
-    /// The partitions that have not caught up with their inputs since their assignment, each with the identity of
-    /// its assignment (a partition revoked and assigned again is another).
-    func partitionsCatchingUp() -> [(partition: Int32, assignment: ObjectIdentifier)] {
-        tasks.compactMap { task in task.flatMap { $0.isCaughtUp ? nil : ($0.partition, ObjectIdentifier($0)) } }
+    /// A partition that has not caught up with its inputs since its assignment.
+    struct CatchingUp: Sendable {
+        let partition: Int32
+        let assignment: UInt64
+        /// Whether the ends it must reach are still to be asked for.
+        let needsTargets: Bool
     }
 
-    /// Records one check of the partitions that are catching up: those in `atEnd` had read their inputs to the
-    /// end, with `bufferEmpty` nothing was waiting to be evaluated. Two such checks in a row (an absence interval
-    /// apart) make a partition caught up; the second one also covers records that were between the consumer's queue
+    func partitionsCatchingUp() -> [CatchingUp] {
+        tasks.compactMap { task in
+            task.flatMap { $0.isCaughtUp ? nil : CatchingUp(partition: $0.partition, assignment: $0.assignment, needsTargets: $0.catchUpTargets == nil) }
+        }
+    }
+
+    /// Records one check of the partitions that are catching up, with the consumer's `lags` (positions) of every
+    /// assigned partition, the `ends` asked for those that needed targets, and whether nothing was waiting to be
+    /// evaluated. A partition is at its end when the position of each of its input partitions (and of the
+    /// repartition topic) reached the end that partition had when first asked; two such checks in a row (an absence
+    /// interval apart) make it caught up, the second also covering records that were between the consumer's queue
     /// and the pipeline at the first.
     func recordCatchUpCheck(
-        of checked: [(partition: Int32, assignment: ObjectIdentifier)], atEnd: Set<Int32>, bufferEmpty: Bool
+        of checked: [CatchingUp], lags: [KafkaPartitionLag], ends: [KafkaTopicPartition: Int64], bufferEmpty: Bool
     ) {
-        for (partition, assignment) in checked {
-            guard let task = task(partition), ObjectIdentifier(task) == assignment, !task.isCaughtUp else { continue }
-            guard bufferEmpty, atEnd.contains(partition) else {
+        for entry in checked {
+            guard let task = task(entry.partition), task.assignment == entry.assignment, !task.isCaughtUp else { continue }
+            let inputs = lags.filter { $0.topicPartition.partition == entry.partition }
+            if task.catchUpTargets == nil, !inputs.isEmpty, inputs.allSatisfy({ ends[$0.topicPartition] != nil }) {
+                task.catchUpTargets = Dictionary(uniqueKeysWithValues: inputs.map { ($0.topicPartition, ends[$0.topicPartition]!) })
+            }
+            let atEnd = task.catchUpTargets.map { targets in
+                !inputs.isEmpty && inputs.allSatisfy { input in
+                    guard let target = targets[input.topicPartition] else { return false }
+                    // A group that starts at the latest records has nothing to catch up with before its first one.
+                    guard let position = input.position else { return configuration.offsetReset == .latest }
+                    return position >= target
+                }
+            } ?? false
+            guard bufferEmpty, atEnd else {
                 task.checksAtEnd = 0
                 continue
             }
             task.checksAtEnd += 1
             if task.checksAtEnd >= 2 {
                 task.isCaughtUp = true
-                logger.info("Caught up with the inputs; the wall clock fires the partition's absences from now on", metadata: ["partition": "\(partition)"])
+                logger.info("Caught up with the inputs; the wall clock fires the partition's absences from now on", metadata: ["partition": "\(entry.partition)"])
             }
         }
     }
@@ -250,6 +281,7 @@ final class PipelineState: @unchecked Sendable {
     /// partitions.
     private func outputs(firings: [RuleFiring], records: [KafkaProducerMessage], touched: Set<Int32>) -> PendingCommit {
         var pending = PendingCommit(records: records)
+        pending.epoch = rebalances
         pending.records.reserveCapacity(records.count + 2 * firings.count)
         for firing in firings {
             pending.records.append(message(firing.trigger, key: firing.key, topic: firing.topic))

@@ -123,14 +123,17 @@ public final class TriggerPipeline: Service, Sendable {
                             // A partition fires absences only once it has read its inputs to the end: before that, the
                             // backlog may hold the very events whose absence the wall clock would report.
                             let catchingUp = try await jobs.perform { state.partitionsCatchingUp() }
-                            var atEnd = Set<Int32>()
-                            if !catchingUp.isEmpty, let lags = try? await consumer.lag() {
-                                let behind = Set(lags.filter { $0.lag != 0 }.map(\.topicPartition.partition))
-                                atEnd = Set(lags.map(\.topicPartition.partition)).subtracting(behind)
+                            var lags: [KafkaPartitionLag] = []
+                            var ends: [KafkaTopicPartition: Int64] = [:]
+                            if !catchingUp.isEmpty, let known = try? await consumer.lag() {
+                                lags = known
+                                let untargeted = Set(catchingUp.filter(\.needsTargets).map(\.partition))
+                                let asked = lags.map(\.topicPartition).filter { untargeted.contains($0.partition) }
+                                if !asked.isEmpty { ends = await consumer.endOffsets(of: asked) }
                             }
-                            try await jobs.perform { [atEnd] in
+                            try await jobs.perform { [lags, ends] in
                                 if !catchingUp.isEmpty {
-                                    state.recordCatchUpCheck(of: catchingUp, atEnd: atEnd, bufferEmpty: !consumer.hasBufferedEvents)
+                                    state.recordCatchUpCheck(of: catchingUp, lags: lags, ends: ends, bufferEmpty: !consumer.hasBufferedEvents)
                                 }
                                 try await committer.submit(state.fireAbsences())
                             }
@@ -183,7 +186,8 @@ public final class TriggerPipeline: Service, Sendable {
                             let evaluation = jobs.submit {
                                 let decoded = await decoding.value
                                 let assigned = Set((try? consumer.assignment()) ?? [])
-                                try await committer.submit(state.process(messages, decoded: decoded, assigned: assigned))
+                                let group = try? consumer.groupMetadata()
+                                try await committer.submit(state.process(messages, decoded: decoded, assigned: assigned, group: group))
                             }
                             try await evaluating?.wait()
                             evaluating = evaluation
