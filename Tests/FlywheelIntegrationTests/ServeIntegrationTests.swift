@@ -205,31 +205,43 @@ struct ServeIntegrationTests {
         try await producer.shutdown()
     }
 
-    @Test("absences fire on the wall clock for silent keys, but not before a restarted pipeline has read the backlog")
-    func absencesWaitForTheBacklog() async throws {
-        let context = try await TansuContext.start()
-        let input = try await context.createTopic("silence-in", partitions: 4)
-        let output = try await context.createTopic("silence-out", partitions: 4)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("silence")).path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let rulesFile = folder + "/rules.yaml"
-        try """
-            rules:
-              - id: silent-dataset
-                absent: {on: data.arrived, for: 12s}
-                key: data.dataset
-                emit:
-                  type: retrain.requested
-                  topic: \(output)
-                  data: {target: "{{ key }}"}
-            """.write(toFile: rulesFile, atomically: true, encoding: .utf8)
-        let ruleSet = try RuleSet.load(files: [rulesFile])
-        var client = context.broker.clientConfiguration
-        client.additionalProperties["partitioner"] = "murmur2_random"
-        let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: context.logger)
+    /// What the absence tests share: one absence rule, and data.arrived records keyed by their dataset.
+    struct AbsenceFixture {
+        let context: TansuContext
+        let input: String
+        let output: String
+        let rulesFile: String
+        let ruleSet: RuleSet
+        let producer: KafkaProducer
         let codec = CloudEventKafkaCodec()
-        let start = Int64(Date().timeIntervalSince1970 * 1000)
-        func arrival(_ id: String, dataset: String, at time: Int64, type: String = "data.arrived") -> KafkaProducerMessage {
+
+        static func make(_ name: String, absent: String) async throws -> AbsenceFixture {
+            let context = try await TansuContext.start()
+            let input = try await context.createTopic("\(name)-in", partitions: 4)
+            let output = try await context.createTopic("\(name)-out", partitions: 4)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName(name)).path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let rulesFile = folder + "/rules.yaml"
+            try """
+                rules:
+                  - id: silent-dataset
+                    absent: \(absent)
+                    key: data.dataset
+                    emit:
+                      type: retrain.requested
+                      topic: \(output)
+                      data: {target: "{{ key }}"}
+                """.write(toFile: rulesFile, atomically: true, encoding: .utf8)
+            var client = context.broker.clientConfiguration
+            client.additionalProperties["partitioner"] = "murmur2_random"
+            return AbsenceFixture(
+                context: context, input: input, output: output, rulesFile: rulesFile, ruleSet: try RuleSet.load(files: [rulesFile]),
+                producer: try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: context.logger))
+        }
+
+        func arrival(_ id: String, dataset: String, at time: Int64 = Int64(Date().timeIntervalSince1970 * 1000), type: String = "data.arrived")
+            -> KafkaProducerMessage
+        {
             let event = CloudEvent(
                 id: id, source: "s3://lake", type: type, time: RFC3339.string(milliseconds: time),
                 data: .object(JSONObject([
@@ -240,27 +252,53 @@ struct ServeIntegrationTests {
             return KafkaProducerMessage(
                 topic: input, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
         }
-        let stateTopic = uniqueName("state")
-        let configuration = ServeConfiguration(
-            kafka: context.broker.clientConfiguration, groupID: uniqueName("silence"), instanceID: uniqueName("instance"),
-            inputs: [ServeConfiguration.Input(stream: .dataArrivals, topics: [input])], auditTopic: uniqueName("audit"),
-            deadLetterTopic: uniqueName("dlq"), ruleFiles: [rulesFile], stateTopic: stateTopic,
-            repartitionTopic: uniqueName("repartition"), sessionTimeout: .seconds(6), absenceCheckInterval: .milliseconds(100))
-        let schemas = try EventSchemas(directory: ServeIntegrationTests.repository + "/topics/schemas")
-        func pipeline(health: ServiceHealth = ServiceHealth()) -> ServiceGroup {
-            ServiceGroup(
+
+        /// A pipeline (not started) with its own group, state and repartition topics, and `health`.
+        func pipeline(group: String, stateTopic: String, absenceCheckInterval: Duration, health: ServiceHealth = ServiceHealth()) throws -> ServiceGroup {
+            let configuration = ServeConfiguration(
+                kafka: context.broker.clientConfiguration, groupID: group, instanceID: "instance",
+                inputs: [ServeConfiguration.Input(stream: .dataArrivals, topics: [input])], auditTopic: "\(group)-audit",
+                deadLetterTopic: "\(group)-dlq", ruleFiles: [rulesFile], stateTopic: stateTopic,
+                repartitionTopic: "\(group)-repartition", sessionTimeout: .seconds(6), absenceCheckInterval: absenceCheckInterval)
+            let schemas = try EventSchemas(directory: ServeIntegrationTests.repository + "/topics/schemas")
+            return ServiceGroup(
                 services: [TriggerPipeline(configuration: configuration, ruleSet: ruleSet, schemas: schemas, health: health, logger: context.logger)],
                 logger: context.logger)
         }
 
+        /// Waits until `health` is ready (the pipeline has made its topics and restored its state).
+        static func waitUntilReady(_ health: ServiceHealth) async throws {
+            let readyBy = ContinuousClock.now.advanced(by: .seconds(60))
+            while !health.snapshot.isReady, ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
+        }
+
+        /// The subject (key) and cause ids of each trigger.
+        static func fired(_ triggers: ConsumerHarness) -> [(key: String, causes: [String])] {
+            triggers.messages.map { message in
+                let subject = message.headers.first(where: { $0.key == "ce_subject" })?.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+                let causes = (try? JSONParser.parse(message.value ?? []))?[path: "cause"]?.arrayValue?.compactMap { $0[path: "id"]?.stringValue } ?? []
+                return (subject, causes)
+            }
+        }
+    }
+
+    @Test("absences fire on the wall clock for silent keys, but not before a restarted pipeline has read the backlog")
+    func absencesWaitForTheBacklog() async throws {
+        let fixture = try await AbsenceFixture.make("silence", absent: "{on: data.arrived, for: 12s}")
+        let context = fixture.context
+        let start = Int64(Date().timeIntervalSince1970 * 1000)
+        let group = uniqueName("silence")
+        let stateTopic = uniqueName("state")
+
         // Both datasets arrive at the start; the first pipeline arms their absences (due at start + 12 s) and stops.
-        try await producer.send([arrival("quiet-1", dataset: "ds-quiet", at: start), arrival("busy-1", dataset: "ds-busy", at: start)])
+        try await fixture.producer.send([
+            fixture.arrival("quiet-1", dataset: "ds-quiet", at: start), fixture.arrival("busy-1", dataset: "ds-busy", at: start),
+        ])
         let health = ServiceHealth()
-        let first = pipeline(health: health)
+        let first = try fixture.pipeline(group: group, stateTopic: stateTopic, absenceCheckInterval: .milliseconds(100), health: health)
         let firstRun = Task { try await first.run() }
         // Ready: the pipeline has made its state topic, which the check below subscribes to.
-        let readyBy = ContinuousClock.now.advanced(by: .seconds(60))
-        while !health.snapshot.isReady, ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
+        try await AbsenceFixture.waitUntilReady(health)
         let state = try await context.consumer(group: uniqueName("state"), topics: [stateTopic], isolation: .readCommitted)
         try await state.wait(for: "both keys' state", limit: .seconds(60)) { harness in
             harness.messages.filter { $0.key.map { String(decoding: $0, as: UTF8.self).hasPrefix("[\"state\"") } ?? false }.count >= 2
@@ -271,91 +309,44 @@ struct ServeIntegrationTests {
 
         // While no pipeline runs, ds-busy arrives again (due at start + 20 s now), behind a backlog that takes a
         // while to read; then the first deadline passes.
-        let noise = (0..<100_000).map { arrival("noise-\($0)", dataset: "ds-busy", at: start + 1_000, type: "bench.noise") }
-        try await producer.send(noise + [arrival("busy-2", dataset: "ds-busy", at: start + 8_000)])
+        let noise = (0..<100_000).map { fixture.arrival("noise-\($0)", dataset: "ds-busy", at: start + 1_000, type: "bench.noise") }
+        try await fixture.producer.send(noise + [fixture.arrival("busy-2", dataset: "ds-busy", at: start + 8_000)])
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if now < start + 12_500 { try await Task.sleep(for: .milliseconds(start + 12_500 - now)) }
 
         // The restarted pipeline must read ds-busy's second arrival before the wall clock may report its silence.
-        let triggers = try await context.consumer(group: uniqueName("check"), topics: [output], isolation: .readCommitted)
-        let second = pipeline()
+        let triggers = try await context.consumer(group: uniqueName("check"), topics: [fixture.output], isolation: .readCommitted)
+        let second = try fixture.pipeline(group: group, stateTopic: stateTopic, absenceCheckInterval: .milliseconds(100))
         let secondRun = Task { try await second.run() }
         try await triggers.wait(for: "both absences", limit: .seconds(60)) { $0.messages.count >= 2 }
         try await Task.sleep(for: .seconds(1))
         await second.triggerGracefulShutdown()
         try await secondRun.value
 
-        let fired = triggers.messages.map { message -> (key: String, causes: [String]) in
-            let subject = message.headers.first(where: { $0.key == "ce_subject" })?.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            let causes = (try? JSONParser.parse(message.value ?? []))?[path: "cause"]?.arrayValue?.compactMap { $0[path: "id"]?.stringValue } ?? []
-            return (subject, causes)
-        }
+        let fired = AbsenceFixture.fired(triggers)
         #expect(fired.filter { $0.key == "ds-quiet" }.map(\.causes) == [["quiet-1"]])
         #expect(fired.filter { $0.key == "ds-busy" }.map(\.causes) == [["busy-2"]], "no absence reported from before the backlog's arrival")
         try await triggers.stop()
         try await state.stop()
-        try await producer.shutdown()
+        try await fixture.producer.shutdown()
     }
 
     @Test("a silent key's absence fires while the other keys of its partition keep arriving")
     func absencesFireUnderLoad() async throws {
-        let context = try await TansuContext.start()
-        let input = try await context.createTopic("busy-in", partitions: 4)
-        let output = try await context.createTopic("busy-out", partitions: 4)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("busy")).path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let rulesFile = folder + "/rules.yaml"
-        try """
-            rules:
-              - id: silent-dataset
-                absent: {on: data.arrived, match: {data.dataset: quiet}, for: 4s}
-                key: data.dataset
-                emit:
-                  type: retrain.requested
-                  topic: \(output)
-                  data: {target: "{{ key }}"}
-            """.write(toFile: rulesFile, atomically: true, encoding: .utf8)
-        let ruleSet = try RuleSet.load(files: [rulesFile])
-        var client = context.broker.clientConfiguration
-        client.additionalProperties["partitioner"] = "murmur2_random"
-        let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: context.logger)
-        let codec = CloudEventKafkaCodec()
-        func arrival(_ id: String, dataset: String) -> KafkaProducerMessage {
-            let event = CloudEvent(
-                id: id, source: "s3://lake", type: "data.arrived", time: RFC3339.string(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)),
-                data: .object(JSONObject([
-                    "dataset": .string(dataset), "version": .string(id), "rows": .number(1), "bytes": .number(1),
-                    "location": .string("s3://lake/\(dataset)"),
-                ])))
-            let record = codec.encode(event, key: dataset, mode: .binary)
-            return KafkaProducerMessage(
-                topic: input, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
-        }
-        let configuration = ServeConfiguration(
-            kafka: context.broker.clientConfiguration, groupID: uniqueName("busy"), instanceID: uniqueName("instance"),
-            inputs: [ServeConfiguration.Input(stream: .dataArrivals, topics: [input])], auditTopic: uniqueName("audit"),
-            deadLetterTopic: uniqueName("dlq"), ruleFiles: [rulesFile], stateTopic: uniqueName("state"),
-            repartitionTopic: uniqueName("repartition"), sessionTimeout: .seconds(6), absenceCheckInterval: .milliseconds(200))
+        let fixture = try await AbsenceFixture.make("busy", absent: "{on: data.arrived, match: {data.dataset: quiet}, for: 4s}")
         let health = ServiceHealth()
-        let service = ServiceGroup(
-            services: [
-                TriggerPipeline(
-                    configuration: configuration, ruleSet: ruleSet, schemas: try EventSchemas(directory: ServeIntegrationTests.repository + "/topics/schemas"),
-                    health: health, logger: context.logger)
-            ],
-            logger: context.logger)
+        let service = try fixture.pipeline(group: uniqueName("busy"), stateTopic: uniqueName("state"), absenceCheckInterval: .milliseconds(200), health: health)
         let running = Task { try await service.run() }
-        let readyBy = ContinuousClock.now.advanced(by: .seconds(60))
-        while !health.snapshot.isReady, ContinuousClock.now < readyBy { try await Task.sleep(for: .milliseconds(50)) }
-        let triggers = try await context.consumer(group: uniqueName("check"), topics: [output], isolation: .readCommitted)
+        try await AbsenceFixture.waitUntilReady(health)
+        let triggers = try await fixture.context.consumer(group: uniqueName("check"), topics: [fixture.output], isolation: .readCommitted)
 
         // The quiet dataset arrives once; then every partition keeps receiving other datasets, 20 every 10 ms, until
         // the absence has fired (or 30 s have passed).
-        try await producer.send([arrival("quiet-1", dataset: "quiet")])
+        try await fixture.producer.send([fixture.arrival("quiet-1", dataset: "quiet")])
         var sent = 0
         let flowEnds = ContinuousClock.now.advanced(by: .seconds(30))
         while triggers.messages.isEmpty, ContinuousClock.now < flowEnds {
-            try await producer.send((0..<20).map { arrival("busy-\(sent + $0)", dataset: "ds-\((sent + $0) % 64)") })
+            try await fixture.producer.send((0..<20).map { fixture.arrival("busy-\(sent + $0)", dataset: "ds-\((sent + $0) % 64)") })
             sent += 20
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -363,9 +354,9 @@ struct ServeIntegrationTests {
         await service.triggerGracefulShutdown()
         try await running.value
         #expect(firedWhileBusy, "the absence fired while \(sent) other events kept arriving")
-        #expect(triggers.messages.compactMap { $0.headers.first(where: { $0.key == "ce_subject" })?.value.map { String(decoding: $0, as: UTF8.self) } } == ["quiet"])
+        #expect(AbsenceFixture.fired(triggers).map(\.key) == ["quiet"])
         try await triggers.stop()
-        try await producer.shutdown()
+        try await fixture.producer.shutdown()
     }
 
     @Test("changed rule files are reloaded between batches; a change that does not validate is refused and the old rules go on")

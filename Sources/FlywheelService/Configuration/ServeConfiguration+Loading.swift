@@ -106,14 +106,17 @@ private struct ConfigurationReader {
                 }
             }
         }
-        var sessionTimeout = Duration.seconds(45)
-        if let node = fields["session_timeout"], let milliseconds = yaml.duration(node, field: "session_timeout") {
-            if (6_000...300_000).contains(milliseconds) {
-                sessionTimeout = .milliseconds(milliseconds)
-            } else {
-                yaml.error(node, "session_timeout must be from 6s to 5m", hint: "brokers refuse other values by default")
+        /// A duration field within `range` milliseconds (`shown` says the range to a reader), or `fallback`.
+        func duration(_ name: String, _ fallback: Duration, range: ClosedRange<Int64>, shown: String, hint: String) -> Duration {
+            guard let node = fields[name], let milliseconds = yaml.duration(node, field: name) else { return fallback }
+            guard range.contains(milliseconds) else {
+                yaml.error(node, "\(name) must be from \(shown)", hint: hint)
+                return fallback
             }
+            return .milliseconds(milliseconds)
         }
+        let sessionTimeout = duration(
+            "session_timeout", .seconds(45), range: 6_000...300_000, shown: "6s to 5m", hint: "brokers refuse other values by default")
         var maxBatch = 10_000
         if let node = fields["max_batch"] {
             if let number = node.int, (1...100_000).contains(number), node.tag.rawValue == Tag.Name.int.rawValue {
@@ -126,22 +129,10 @@ private struct ConfigurationReader {
         if let node = fields["absence_check_interval"], let milliseconds = yaml.duration(node, field: "absence_check_interval") {
             absenceInterval = .milliseconds(milliseconds)
         }
-        var brokerCheckInterval = Duration.seconds(2)
-        if let node = fields["broker_check_interval"], let milliseconds = yaml.duration(node, field: "broker_check_interval") {
-            if (100...300_000).contains(milliseconds) {
-                brokerCheckInterval = .milliseconds(milliseconds)
-            } else {
-                yaml.error(node, "broker_check_interval must be from 100ms to 5m", hint: "readiness follows the cluster this often")
-            }
-        }
-        var fetchMaxWait = Duration.milliseconds(20)
-        if let node = fields["fetch_max_wait"], let milliseconds = yaml.duration(node, field: "fetch_max_wait") {
-            if (1...10_000).contains(milliseconds) {
-                fetchMaxWait = .milliseconds(milliseconds)
-            } else {
-                yaml.error(node, "fetch_max_wait must be from 1ms to 10s", hint: "how long a broker may hold a fetch without new records")
-            }
-        }
+        let brokerCheckInterval = duration(
+            "broker_check_interval", .seconds(2), range: 100...300_000, shown: "100ms to 5m", hint: "readiness follows the cluster this often")
+        let fetchMaxWait = duration(
+            "fetch_max_wait", .milliseconds(20), range: 1...10_000, shown: "1ms to 10s", hint: "how long a broker may hold a fetch without new records")
         var offsetReset = KafkaConsumerConfiguration.OffsetReset.earliest
         if let node = fields["offset_reset"] {
             switch node.scalar?.string {
