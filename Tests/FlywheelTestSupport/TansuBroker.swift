@@ -53,8 +53,12 @@ public final class TansuBroker: Sendable {
         stop()
     }
 
+    /// Kills the broker and `timeout` together (their process group): killing only `timeout` would leave the broker
+    /// running until its 900 s are up.
     public func stop() {
-        if process.isRunning { process.terminate() }
+        guard process.isRunning else { return }
+        kill(-process.pid, SIGKILL)
+        process.terminate()
     }
 
     /// Freezes the broker process (SIGSTOP) until `resume()`: its connections stay open and nothing answers.
