@@ -99,6 +99,18 @@ public final class KafkaConsumer: Service, Sendable {
     /// Whether an event is already buffered, so that iterating `events` would not wait for the broker.
     public var hasBufferedEvents: Bool { buffer.hasBufferedEvents }
 
+    /// The partitions of the buffered messages not handed to the application yet.
+    public var bufferedPartitions: Set<KafkaTopicPartition> { buffer.bufferedPartitions }
+
+    /// Rebalance events (assigned, revoked, lost) so far, counted before the application can take them: while it
+    /// differs from the number the application has taken, a rebalance is under way that the messages in hand
+    /// predate.
+    public var rebalanceEvents: UInt64 { buffer.rebalanceEvents }
+
+    /// Revocations that went on without the application's acknowledgement (`revocationTimeout`): whatever the
+    /// application still commits from before one belongs to partitions it may no longer own.
+    public var expiredRevocations: UInt64 { buffer.expiredRevocations }
+
     /// Marks one message as processed.
     public func storeOffset(for message: KafkaConsumerMessage) {
         storeOffsets(for: CollectionOfOne(message))
@@ -246,6 +258,7 @@ public final class KafkaConsumer: Service, Sendable {
             if let sequence = buffer.push(lost ? .partitionsLost(changed) : .partitionsRevoked(changed)),
                 !buffer.waitForAcknowledgement(of: sequence, timeout: revocationTimeout)
             {
+                buffer.noteExpiredRevocation()
                 logger.warning("The application did not finish the revocation in time; committing what it stored")
             }
             if !lost {

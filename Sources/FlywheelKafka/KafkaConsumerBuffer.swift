@@ -26,6 +26,8 @@ final class KafkaConsumerBuffer: Sendable {
         var pollThreadWaiting = false
         var drainedWaiters: [CheckedContinuation<Void, Never>] = []
         var drained = false
+        var rebalanceEvents: UInt64 = 0
+        var expiredRevocations: UInt64 = 0
 
         var isEmpty: Bool { head == queue.count }
 
@@ -79,6 +81,7 @@ final class KafkaConsumerBuffer: Sendable {
             guard case .running = state.phase else { return (nil, nil) }
             let sequence = state.nextSequence
             state.nextSequence += 1
+            if case .messages = event {} else { state.rebalanceEvents += 1 }
             if let waiter = state.waiter {
                 state.waiter = nil
                 state.deliveredSequence = sequence
@@ -189,6 +192,28 @@ final class KafkaConsumerBuffer: Sendable {
 
     /// Whether an event is waiting to be taken, so that `next()` would return without waiting.
     var hasBufferedEvents: Bool { state.withLock { !$0.isEmpty } }
+
+    /// The partitions of the messages waiting to be taken.
+    var bufferedPartitions: Set<KafkaTopicPartition> {
+        state.withLock { state in
+            var partitions = Set<KafkaTopicPartition>()
+            for entry in state.queue[state.head...] {
+                guard case .messages(let messages) = entry.event else { continue }
+                for message in messages where !partitions.contains(message.topicPartition) { partitions.insert(message.topicPartition) }
+            }
+            return partitions
+        }
+    }
+
+    /// Rebalance events accepted so far; counted when accepted, before the application can take them.
+    var rebalanceEvents: UInt64 { state.withLock { $0.rebalanceEvents } }
+
+    /// Revocations the application did not acknowledge in time, after which the rebalance went on without it.
+    var expiredRevocations: UInt64 { state.withLock { $0.expiredRevocations } }
+
+    func noteExpiredRevocation() {
+        state.withLock { $0.expiredRevocations += 1 }
+    }
 
     /// The error the sequence ends with, if the consumer failed.
     var failure: KafkaError? { state.withLock { $0.failure } }

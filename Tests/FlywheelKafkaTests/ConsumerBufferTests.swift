@@ -49,6 +49,23 @@ struct ConsumerBufferTests {
         #expect(!buffer.hasBufferedEvents)
     }
 
+    @Test("rebalance events are counted as they are accepted, before the application takes them; buffered partitions are known")
+    func countsRebalances() async throws {
+        let buffer = KafkaConsumerBuffer(capacity: 100)
+        let partition = KafkaTopicPartition(topic: "t", partition: 0)
+        buffer.push(.partitionsAssigned([partition]))
+        buffer.push(.messages([message(0)]))
+        #expect(buffer.rebalanceEvents == 1)
+        #expect(buffer.bufferedPartitions == [partition])
+        #expect(try await buffer.next() == .partitionsAssigned([partition]))
+        #expect(try await buffer.next() == .messages([message(0)]))
+        #expect(buffer.bufferedPartitions.isEmpty)
+        buffer.push(.partitionsRevoked([partition]))
+        #expect(buffer.rebalanceEvents == 2, "counted while the revocation still waits in the buffer")
+        buffer.noteExpiredRevocation()
+        #expect(buffer.expiredRevocations == 1)
+    }
+
     @Test("the poll thread waits for room when the buffer holds its capacity in messages")
     func backPressure() async throws {
         let buffer = KafkaConsumerBuffer(capacity: 3)

@@ -100,7 +100,9 @@ final class BatchCommitter: Sendable {
                 // What waits is merged, as far as it belongs to the same rebalance epoch.
                 var merged = state.pending[0]
                 var count = 1
-                while count < state.pending.count, state.pending[count].epoch == merged.epoch {
+                while count < state.pending.count, state.pending[count].epoch == merged.epoch,
+                    state.pending[count].expiredRevocations == merged.expiredRevocations
+                {
                     merged.append(state.pending[count])
                     count += 1
                 }

@@ -18,11 +18,15 @@ struct PendingCommit: Sendable {
     /// under: a commit that lands after the group moved on is fenced by the broker instead of overriding the new
     /// owner's offsets.
     var group: KafkaConsumerGroupMetadata?
+    /// The consumer's count of revocations that went on without the pipeline when this was evaluated: if it grew
+    /// before the commit, the commit is dropped (its partitions may have a new owner, who re-reads the records).
+    var expiredRevocations: UInt64 = 0
 
     var isEmpty: Bool { records.isEmpty && changelog.isEmpty && offsets.isEmpty }
 
     /// Appends what a later batch left: its records after these, its offsets over these.
     mutating func append(_ later: PendingCommit) {
+        group = group ?? later.group
         records += later.records
         changelog += later.changelog
         firedRules += later.firedRules

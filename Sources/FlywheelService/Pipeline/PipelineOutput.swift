@@ -9,6 +9,15 @@ enum PipelineOutput: Sendable {
     /// Sends the records and state changes with the input offsets: in one transaction (exactly-once), or all
     /// delivered before the offsets are stored (at-least-once).
     func commit(_ pending: PendingCommit, consumer: KafkaConsumer, metrics: ServiceMetrics, logger: Logger) async throws {
+        // A revocation went on without the pipeline since this was evaluated: its partitions may have a new owner
+        // (who re-reads the records after the last commit) or come back here (restored from that commit). Either
+        // way, nothing of it may be written now.
+        guard consumer.expiredRevocations == pending.expiredRevocations else {
+            logger.warning(
+                "Outputs of records read before a revocation that did not wait for them are not committed; the records are read again",
+                metadata: ["records": "\(pending.records.count + pending.changelog.count)"])
+            return
+        }
         let started = ContinuousClock.now
         defer {
             logger.debug(

@@ -35,6 +35,22 @@ final class PipelineState: @unchecked Sendable {
 
     // MARK: Rebalances
 
+    /// What evaluation needs to know of the consumer at that moment.
+    struct ConsumerView {
+        var assigned: Set<KafkaTopicPartition>
+        var group: KafkaConsumerGroupMetadata?
+        var rebalanceEvents: UInt64
+        var expiredRevocations: UInt64
+
+        /// Read in this order: a rebalance that begins meanwhile shows in `rebalanceEvents`.
+        init(_ consumer: KafkaConsumer) {
+            rebalanceEvents = consumer.rebalanceEvents
+            expiredRevocations = consumer.expiredRevocations
+            assigned = Set((try? consumer.assignment()) ?? [])
+            group = try? consumer.groupMetadata()
+        }
+    }
+
     /// Restores the state of newly assigned partition numbers from the state topic, before any of their events.
     func assign(_ assigned: [KafkaTopicPartition], reader: KafkaPartitionReader) async throws {
         rebalances += 1
@@ -90,8 +106,15 @@ final class PipelineState: @unchecked Sendable {
     /// holding every one this instance has not applied yet) were decoded to `decoded`; returns what it leaves to
     /// send, with its offsets, for the committer.
     func process(
-        _ messages: [KafkaConsumerMessage], decoded: IntakeDecoder.Batch, assigned: Set<KafkaTopicPartition>, group: KafkaConsumerGroupMetadata?
+        _ messages: [KafkaConsumerMessage], decoded: IntakeDecoder.Batch, consumer: ConsumerView
     ) -> PendingCommit {
+        // A rebalance is under way that these records predate: they are read again once it is done (the eager
+        // protocol resumes every partition from its last commit), by this instance or their new owner.
+        guard consumer.rebalanceEvents == rebalances else {
+            logger.debug("Batch left to after the rebalance", metadata: ["messages": "\(messages.count)"])
+            return PendingCommit()
+        }
+        let assigned = consumer.assigned
         let started = ContinuousClock.now
         var records: [KafkaProducerMessage] = []
         var firings: [RuleFiring] = []
@@ -159,7 +182,8 @@ final class PipelineState: @unchecked Sendable {
         }
         let evaluatedAt = ContinuousClock.now
         var pending = outputs(firings: firings, records: records, touched: touched)
-        pending.group = group
+        pending.group = consumer.group
+        pending.expiredRevocations = consumer.expiredRevocations
         pending.offsets = nextOffsets.sorted { $0.key < $1.key }.map {
             KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value)
         }
@@ -187,13 +211,13 @@ final class PipelineState: @unchecked Sendable {
     }
 
     /// Records one check of the partitions that are catching up, with the consumer's `lags` (positions) of every
-    /// assigned partition, the `ends` asked for those that needed targets, and whether nothing was waiting to be
-    /// evaluated. A partition is at its end when the position of each of its input partitions (and of the
+    /// assigned partition, the `ends` asked for those that needed targets, and the partition numbers with messages
+    /// waiting in the consumer's buffer. A partition is at its end when the position of each of its input partitions (and of the
     /// repartition topic) reached the end that partition had when first asked; two such checks in a row (an absence
     /// interval apart) make it caught up, the second also covering records that were between the consumer's queue
-    /// and the pipeline at the first.
+    /// and the pipeline, or in a batch being evaluated, at the first.
     func recordCatchUpCheck(
-        of checked: [CatchingUp], lags: [KafkaPartitionLag], ends: [KafkaTopicPartition: Int64], bufferEmpty: Bool
+        of checked: [CatchingUp], lags: [KafkaPartitionLag], ends: [KafkaTopicPartition: Int64], buffered: Set<Int32>
     ) {
         for entry in checked {
             guard let task = task(entry.partition), task.assignment == entry.assignment, !task.isCaughtUp else { continue }
@@ -209,7 +233,7 @@ final class PipelineState: @unchecked Sendable {
                     return position >= target
                 }
             } ?? false
-            guard bufferEmpty, atEnd else {
+            guard atEnd, !buffered.contains(entry.partition) else {
                 task.checksAtEnd = 0
                 continue
             }
@@ -223,7 +247,8 @@ final class PipelineState: @unchecked Sendable {
 
     /// Fires the absences the wall clock has made due, in every owned partition that has caught up with its inputs;
     /// returns what they leave to send.
-    func fireAbsences() -> PendingCommit {
+    func fireAbsences(consumer: ConsumerView) -> PendingCommit {
+        guard consumer.rebalanceEvents == rebalances else { return PendingCommit() }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var firings: [RuleFiring] = []
         var touched = Set<Int32>()
@@ -235,7 +260,10 @@ final class PipelineState: @unchecked Sendable {
             }
         }
         guard !firings.isEmpty else { return PendingCommit() }
-        return outputs(firings: firings, records: [], touched: touched)
+        var pending = outputs(firings: firings, records: [], touched: touched)
+        pending.group = consumer.group
+        pending.expiredRevocations = consumer.expiredRevocations
+        return pending
     }
 
     private func task(_ partition: Int32) -> PartitionTask? {

@@ -133,9 +133,10 @@ public final class TriggerPipeline: Service, Sendable {
                             }
                             try await jobs.perform { [lags, ends] in
                                 if !catchingUp.isEmpty {
-                                    state.recordCatchUpCheck(of: catchingUp, lags: lags, ends: ends, bufferEmpty: !consumer.hasBufferedEvents)
+                                    state.recordCatchUpCheck(
+                                        of: catchingUp, lags: lags, ends: ends, buffered: Set(consumer.bufferedPartitions.map(\.partition)))
                                 }
-                                try await committer.submit(state.fireAbsences())
+                                try await committer.submit(state.fireAbsences(consumer: PipelineState.ConsumerView(consumer)))
                             }
                         } catch is CancellationError {
                             return
@@ -185,9 +186,7 @@ public final class TriggerPipeline: Service, Sendable {
                             let decoding = Task { await decoder.decode(inputs, parallelism: parallelism) }
                             let evaluation = jobs.submit {
                                 let decoded = await decoding.value
-                                let assigned = Set((try? consumer.assignment()) ?? [])
-                                let group = try? consumer.groupMetadata()
-                                try await committer.submit(state.process(messages, decoded: decoded, assigned: assigned, group: group))
+                                try await committer.submit(state.process(messages, decoded: decoded, consumer: PipelineState.ConsumerView(consumer)))
                             }
                             try await evaluating?.wait()
                             evaluating = evaluation
