@@ -35,10 +35,11 @@ public final class KafkaConsumer: Service, Sendable {
         }
         let revocationTimeout = configuration.revocationTimeout
         let reader = self.reader
+        let readFromBeginning = configuration.readFromBeginning
         client.callbacks.setRebalanceHandler { rk, err, partitions in
             KafkaConsumer.rebalance(
                 rk: rk, err: err, partitions: partitions, buffer: buffer, reader: reader, logger: logger,
-                revocationTimeout: revocationTimeout)
+                revocationTimeout: revocationTimeout, readFromBeginning: readFromBeginning)
         }
         self.client = client
         self.configuration = configuration
@@ -231,11 +232,33 @@ public final class KafkaConsumer: Service, Sendable {
         }
     }
 
+    /// Sets the assigned partitions of `topics` that have no committed offset to start at their beginning; the
+    /// others keep librdkafka's choice (the committed offset, or `auto.offset.reset`). Asks the group coordinator,
+    /// waiting up to 10 s; if it does not answer, the partitions are left as they are and a warning says so.
+    private static func startFromBeginningWithoutCommit(
+        rk: OpaquePointer, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, topics: Set<String>, logger: Logger
+    ) {
+        let chosen = RDKafkaTopicPartitionList.read(partitions).filter { topics.contains($0.topic) }
+            .map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: -1001) }
+        guard let partitions, !chosen.isEmpty else { return }
+        let committed: [KafkaTopicPartitionOffset]? = RDKafkaTopicPartitionList.with(chosen) { list in
+            rd_kafka_committed(rk, list, 10_000) == RD_KAFKA_RESP_ERR_NO_ERROR ? RDKafkaTopicPartitionList.read(list) : nil
+        }
+        guard let committed else {
+            logger.warning("Committed offsets not known; partitions without one start where auto.offset.reset says", metadata: [LogKey.partitions: "\(chosen)"])
+            return
+        }
+        for entry in committed where entry.offset < 0 {
+            rd_kafka_topic_partition_list_find(partitions, entry.topic, entry.partition)?.pointee.offset = Int64(RD_KAFKA_OFFSET_BEGINNING)
+        }
+    }
+
     /// The rebalance callback, on the poll thread (or the closing thread): hands the change to the application,
     /// waits for it on revocation, commits, then applies the change.
     private static func rebalance(
         rk: OpaquePointer, err: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
-        buffer: KafkaConsumerBuffer, reader: RDKafkaMessageReader, logger: Logger, revocationTimeout: Duration
+        buffer: KafkaConsumerBuffer, reader: RDKafkaMessageReader, logger: Logger, revocationTimeout: Duration,
+        readFromBeginning: Set<String>
     ) {
         let changed = RDKafkaTopicPartitionList.read(partitions).map(\.topicPartition).sorted()
         // NULL while the protocol is not known yet (a member closing before it ever joined): treat it as eager.
@@ -243,6 +266,7 @@ public final class KafkaConsumer: Service, Sendable {
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             logger.info("Partitions assigned", metadata: [LogKey.partitions: "\(changed)"])
+            startFromBeginningWithoutCommit(rk: rk, partitions: partitions, topics: readFromBeginning, logger: logger)
             buffer.push(.partitionsAssigned(changed))
             if cooperative {
                 if let error = rd_kafka_incremental_assign(rk, partitions) {

@@ -38,6 +38,23 @@ struct ClientIntegrationTests {
         try await producer.shutdown()
     }
 
+    @Test("a new group reads a readFromBeginning topic from its start although offsetReset says latest")
+    func readFromBeginning() async throws {
+        let context = try await TansuContext.start()
+        let own = try await context.createTopic("own", partitions: 1)
+        let producer = try await context.producer()
+        try await producer.send([KafkaProducerMessage(topic: own, key: "k", value: "before")])
+        var configuration = KafkaConsumerConfiguration(
+            client: context.broker.clientConfiguration, groupID: uniqueName("beginning"), topics: [own], offsetReset: .latest,
+            assignmentStrategy: .range, sessionTimeout: .seconds(6))
+        configuration.readFromBeginning = [own]
+        let harness = ConsumerHarness(consumer: try await KafkaConsumer(configuration: configuration, logger: context.logger))
+        try await harness.wait(for: "the record written before the group started") { !$0.messages.isEmpty }
+        #expect(harness.messages.map(\.text) == ["before"])
+        try await harness.stop()
+        try await producer.shutdown()
+    }
+
     @Test("messages with the same key land on one partition, in order")
     func keyedOrdering() async throws {
         let context = try await TansuContext.start()

@@ -47,6 +47,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var bufferCapacity: Int
     /// On graceful shutdown, how long to wait for the application to process what was already fetched.
     public var shutdownDrainTimeout: Duration
+    /// Topics a partition of which, with no committed offset for the group, is read from its beginning whatever
+    /// `offsetReset` says: topics whose every record is meant for this group (a repartition topic it writes itself).
+    public var readFromBeginning: Set<String> = []
     /// The longest a broker may hold a fetch request while it has no new records (librdkafka's
     /// `fetch.wait.max.ms`). Brokers that answer only when it expires add up to this to every record's latency.
     public var fetchMaxWait: Duration

@@ -25,8 +25,6 @@ public struct KafkaPartitionReaderConfiguration: Sendable {
         // A start offset outside the log fails the read instead of silently reading from somewhere else.
         own.set("auto.offset.reset", "error", field: "KafkaPartitionReader")
         // The end of a partition shows as an empty fetch; the broker holds one for up to this long (default 500 ms).
-        // (10 ms made restores 10 times faster on Tansu 0.6.0, but then the service's own consumer stopped receiving
-        // the repartition topic's records in `flywheel demo`: not understood yet, so not done.)
         own.set("fetch.wait.max.ms", "100", field: "KafkaPartitionReader")
         own.set("isolation.level", isolationLevel.value, field: "isolationLevel")
         return own.merging(client.properties)

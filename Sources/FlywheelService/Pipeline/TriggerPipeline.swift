@@ -63,13 +63,15 @@ public final class TriggerPipeline: Service, Sendable {
         } else {
             output = .idempotent(try await KafkaProducer(configuration: KafkaProducerConfiguration(client: producerClient), logger: logger))
         }
-        let consumer = try await KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(
-                client: client, groupID: configuration.groupID, topics: configuration.inputTopics + [configuration.repartitionTopic],
-                offsetReset: configuration.offsetReset, isolationLevel: .readCommitted, assignmentStrategy: .range,
-                sessionTimeout: configuration.sessionTimeout, maxBatchSize: configuration.maxBatchSize,
-                bufferCapacity: Swift.max(20_000, 2 * configuration.maxBatchSize), fetchMaxWait: configuration.fetchMaxWait),
-            logger: logger)
+        // The repartition topic holds only what this group wrote for itself: a new group reads it from its beginning
+        // (with `offset_reset: latest`, records re-keyed before the consumer found the topic's end would be skipped).
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            client: client, groupID: configuration.groupID, topics: configuration.inputTopics + [configuration.repartitionTopic],
+            offsetReset: configuration.offsetReset, isolationLevel: .readCommitted, assignmentStrategy: .range,
+            sessionTimeout: configuration.sessionTimeout, maxBatchSize: configuration.maxBatchSize,
+            bufferCapacity: Swift.max(20_000, 2 * configuration.maxBatchSize), fetchMaxWait: configuration.fetchMaxWait)
+        consumerConfiguration.readFromBeginning = [configuration.repartitionTopic]
+        let consumer = try await KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         let state = PipelineState(
             configuration: configuration, ruleSet: ruleSet, partitions: topics.partitions,
             decoder: IntakeDecoder(intake: EventIntake(schemas: schemas), deadLetterTopic: configuration.deadLetterTopic, logger: logger),
