@@ -33,6 +33,33 @@ struct ServeIntegrationTests {
               data: {target: "{{ key }}", reason: "{{ value }} rows"}
         """
 
+    /// A broker with an input and an output topic (4 partitions each) and a rule file written from `rules`, which
+    /// gets the output topic's name.
+    struct Topics {
+        let context: TansuContext
+        let input: String
+        let output: String
+        let rulesFile: String
+
+        static func make(_ name: String, rules: (_ output: String) -> String) async throws -> Topics {
+            let context = try await TansuContext.start()
+            let input = try await context.createTopic("\(name)-in", partitions: 4)
+            let output = try await context.createTopic("\(name)-out", partitions: 4)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName(name)).path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let rulesFile = folder + "/rules.yaml"
+            try rules(output).write(toFile: rulesFile, atomically: true, encoding: .utf8)
+            return Topics(context: context, input: input, output: output, rulesFile: rulesFile)
+        }
+    }
+
+    /// The CloudEvents ids of the triggers a harness received, in arrival order.
+    static func triggerIDs(_ triggers: ConsumerHarness) -> [String] {
+        triggers.messages.compactMap { message in
+            message.headers.first(where: { $0.key == "ce_id" })?.value.map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     /// 12 datasets over 3 teams (subjects; a dataset belongs to one team), a minute apart.
@@ -106,9 +133,7 @@ struct ServeIntegrationTests {
         await group.triggerGracefulShutdown()
         try await running.value
 
-        let ids = triggers.messages.compactMap { message in
-            message.headers.first(where: { $0.key == "ce_id" })?.value.map { String(decoding: $0, as: UTF8.self) }
-        }
+        let ids = ServeIntegrationTests.triggerIDs(triggers)
         #expect(ids.count == expected.count, "no trigger duplicated or missing")
         // Each trigger carries the trace context of the event that fired it, as a CloudEvents extension and as the
         // plain W3C header.
@@ -184,9 +209,7 @@ struct ServeIntegrationTests {
         await second.triggerGracefulShutdown()
         try await secondRun.value
 
-        let ids = triggers.messages.compactMap { message in
-            message.headers.first(where: { $0.key == "ce_id" })?.value.map { String(decoding: $0, as: UTF8.self) }
-        }
+        let ids = ServeIntegrationTests.triggerIDs(triggers)
         #expect(ids.count == expected.count)
         #expect(Set(ids) == Set(expected))
         if Set(ids) != Set(expected) {
@@ -250,13 +273,8 @@ struct ServeIntegrationTests {
 
     @Test("every rule construct through Kafka (any, all, sequence, avg and max windows, match and condition, cooldown) fires what replay fires, each once")
     func constructsEqualReplay() async throws {
-        let context = try await TansuContext.start()
-        let input = try await context.createTopic("constructs-in", partitions: 4)
-        let output = try await context.createTopic("constructs-out", partitions: 4)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("constructs")).path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let rulesFile = folder + "/rules.yaml"
-        try ServeIntegrationTests.constructRules.replacingOccurrences(of: "OUT", with: output).write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        let topics = try await Topics.make("constructs") { ServeIntegrationTests.constructRules.replacingOccurrences(of: "OUT", with: $0) }
+        let (context, input, output, rulesFile) = (topics.context, topics.input, topics.output, topics.rulesFile)
         let ruleSet = try RuleSet.load(files: [rulesFile])
 
         // 8 entities, alpha and beta events in turn, a minute apart, levels and tags from a fixed generator. An
@@ -312,9 +330,7 @@ struct ServeIntegrationTests {
         await group.triggerGracefulShutdown()
         try await running.value
 
-        let ids = triggers.messages.compactMap { message in
-            message.headers.first(where: { $0.key == "ce_id" })?.value.map { String(decoding: $0, as: UTF8.self) }
-        }
+        let ids = ServeIntegrationTests.triggerIDs(triggers)
         #expect(ids.count == expected.count, "no trigger duplicated or missing")
         #expect(Set(ids) == Set(expected.map(\.trigger.id)))
         try await triggers.stop()
@@ -332,13 +348,8 @@ struct ServeIntegrationTests {
         let codec = CloudEventKafkaCodec()
 
         static func make(_ name: String, absent: String) async throws -> AbsenceFixture {
-            let context = try await TansuContext.start()
-            let input = try await context.createTopic("\(name)-in", partitions: 4)
-            let output = try await context.createTopic("\(name)-out", partitions: 4)
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName(name)).path
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let rulesFile = folder + "/rules.yaml"
-            try """
+            let topics = try await Topics.make(name) { output in
+                """
                 rules:
                   - id: silent-dataset
                     absent: \(absent)
@@ -347,7 +358,9 @@ struct ServeIntegrationTests {
                       type: retrain.requested
                       topic: \(output)
                       data: {target: "{{ key }}"}
-                """.write(toFile: rulesFile, atomically: true, encoding: .utf8)
+                """
+            }
+            let (context, input, output, rulesFile) = (topics.context, topics.input, topics.output, topics.rulesFile)
             var client = context.broker.clientConfiguration
             client.additionalProperties["partitioner"] = "murmur2_random"
             return AbsenceFixture(
