@@ -64,7 +64,9 @@ struct CLIIntegrationTests {
 
     @Test("an unreachable broker makes `flywheel consume` fail with a message naming the servers and the option")
     func unreachableBroker() async throws {
-        let port = try FreePort.pick()
+        // Held bound without listening for the whole test, so that no broker started meanwhile can answer there.
+        let refusing = try FreePort.refusing()
+        let port = refusing.port
         let flywheel = try BuiltProducts.executable("flywheel")
         let errors = NSTemporaryDirectory() + uniqueName("consume-errors") + ".txt"
         let process = try ChildProcess(
@@ -77,6 +79,7 @@ struct CLIIntegrationTests {
         let message = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
         #expect(message.contains("127.0.0.1:\(port)"))
         #expect(message.contains("startupTimeout"))
+        withExtendedLifetime(refusing) {}
     }
 
     @Test("flywheel refuses to run on a librdkafka older than 2.8, naming the version it found")

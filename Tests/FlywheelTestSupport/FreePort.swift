@@ -19,6 +19,26 @@ public enum FreePort {
         throw TestSupportError("no fresh loopback port after 20 attempts")
     }
 
+    /// A loopback port held bound but not listening until the returned value is released: connecting to it is
+    /// refused, and nothing else (another test's broker, an embedded cluster) can take it meanwhile.
+    public static func refusing() throws -> RefusingPort {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSupportError("socket() failed") }
+        var address = loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            close(fd)
+            throw TestSupportError("bind() failed")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return RefusingPort(descriptor: fd, port: Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     private static func kernelPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket() failed") }
@@ -52,5 +72,20 @@ public enum FreePort {
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         return address
+    }
+}
+
+/// A bound, never listening loopback socket: see `FreePort.refusing()`.
+public final class RefusingPort: Sendable {
+    private let descriptor: Int32
+    public let port: Int
+
+    init(descriptor: Int32, port: Int) {
+        self.descriptor = descriptor
+        self.port = port
+    }
+
+    deinit {
+        close(descriptor)
     }
 }
