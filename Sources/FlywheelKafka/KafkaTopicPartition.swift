@@ -34,21 +34,7 @@ extension KafkaTopicPartitionOffset {
     /// Per partition, the offset after the last of the messages: what a commit of them records. Sorted by partition.
     public static func next(after messages: some Sequence<KafkaConsumerMessage>) -> [KafkaTopicPartitionOffset] {
         var highest: [KafkaTopicPartition: Int64] = [:]
-        // Batches come in runs of one partition: hashed once per run, not per message.
-        var run: (topic: String, partition: Int32, offset: Int64)?
-        func record(_ run: (topic: String, partition: Int32, offset: Int64)) {
-            let partition = KafkaTopicPartition(topic: run.topic, partition: run.partition)
-            highest[partition] = max(highest[partition] ?? -1, run.offset)
-        }
-        for message in messages {
-            if let current = run, current.partition == message.partition, current.topic == message.topic {
-                run!.offset = max(current.offset, message.offset)
-                continue
-            }
-            if let run { record(run) }
-            run = (message.topic, message.partition, message.offset)
-        }
-        if let run { record(run) }
+        for message in messages { highest[message.topicPartition] = max(highest[message.topicPartition] ?? -1, message.offset) }
         return highest.sorted { $0.key < $1.key }.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value + 1) }
     }
 }

@@ -82,14 +82,9 @@ struct ServeIntegrationTests {
         ServeConfiguration.Delivery.exactlyOnce, .atLeastOnce,
     ])
     func equalsReplay(_ delivery: ServeConfiguration.Delivery) async throws {
-        let context = try await TansuContext.start()
-        let input = try await context.createTopic("serve-in", partitions: 4)
-        let output = try await context.createTopic("serve-out", partitions: 4)
+        let topics = try await Topics.make("serve") { ServeIntegrationTests.rules.replacingOccurrences(of: "OUT", with: $0) }
+        let (context, input, output, rulesFile) = (topics.context, topics.input, topics.output, topics.rulesFile)
         let deadLetters = try await context.createTopic("serve-dlq", partitions: 1)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("serve")).path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let rulesFile = folder + "/rules.yaml"
-        try ServeIntegrationTests.rules.replacingOccurrences(of: "OUT", with: output).write(toFile: rulesFile, atomically: true, encoding: .utf8)
 
         let events = ServeIntegrationTests.events(count: 120)
         let ruleSet = try RuleSet.load(files: [rulesFile])
@@ -153,13 +148,8 @@ struct ServeIntegrationTests {
         ServeConfiguration.Delivery.exactlyOnce, .atLeastOnce,
     ])
     func restart(_ delivery: ServeConfiguration.Delivery) async throws {
-        let context = try await TansuContext.start()
-        let input = try await context.createTopic("restart-in", partitions: 4)
-        let output = try await context.createTopic("restart-out", partitions: 4)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("restart")).path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let rulesFile = folder + "/rules.yaml"
-        try ServeIntegrationTests.rules.replacingOccurrences(of: "OUT", with: output).write(toFile: rulesFile, atomically: true, encoding: .utf8)
+        let topics = try await Topics.make("restart") { ServeIntegrationTests.rules.replacingOccurrences(of: "OUT", with: $0) }
+        let (context, input, output, rulesFile) = (topics.context, topics.input, topics.output, topics.rulesFile)
         let events = ServeIntegrationTests.events(count: 240)
         let ruleSet = try RuleSet.load(files: [rulesFile])
         var replay = RuleReplay(ruleSet: ruleSet)

@@ -53,8 +53,8 @@ final class PartitionTask {
     }
 
     /// Whether the record's effects are already in the state (it is read again after a restart).
-    func hasApplied(_ message: KafkaConsumerMessage) -> Bool {
-        applied[message.topic].map { message.offset <= $0 } ?? false
+    func hasApplied(topic: String, offset: Int64) -> Bool {
+        applied[topic].map { offset <= $0 } ?? false
     }
 
     /// The changelog records of what changed since the last call: the keys' states, then the position.

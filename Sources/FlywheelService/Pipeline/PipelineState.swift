@@ -146,7 +146,7 @@ final class PipelineState: @unchecked Sendable {
 
         for (letter, source) in zip(decoded.deadLetters, decoded.deadLetterSources) {
             guard let task = task(source.partition), assigned.contains(KafkaTopicPartition(topic: source.topic, partition: source.partition)),
-                !(task.applied[source.topic].map { source.offset <= $0 } ?? false)
+                !task.hasApplied(topic: source.topic, offset: source.offset)
             else { continue }
             records.append(letter)
         }
@@ -155,7 +155,7 @@ final class PipelineState: @unchecked Sendable {
         for index in messages.indices {
             let partition = messages[index].partition
             let offset = messages[index].offset
-            let fresh = owned[index] && !(tasks[Int(partition)]!.applied[messages[index].topic].map { offset <= $0 } ?? false)
+            let fresh = owned[index] && !tasks[Int(partition)]!.hasApplied(topic: messages[index].topic, offset: offset)
             if messages[index].topic == configuration.repartitionTopic {
                 guard fresh else { continue }
                 let task = tasks[Int(partition)]!
