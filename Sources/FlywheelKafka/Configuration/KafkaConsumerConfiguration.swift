@@ -53,6 +53,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// The longest a broker may hold a fetch request while it has no new records (librdkafka's
     /// `fetch.wait.max.ms`). Brokers that answer only when it expires add up to this to every record's latency.
     public var fetchMaxWait: Duration
+    /// How long librdkafka pauses fetching a partition while its prefetch queue is above its thresholds
+    /// (`fetch.queue.backoff.ms`). librdkafka's default of 1 s starves a consumer that empties the queue faster than
+    /// that: at 150,000 records/s it did, for a quarter of the time.
+    public var fetchQueueBackoff: Duration = .milliseconds(10)
 
     public init(
         client: KafkaClientConfiguration,
@@ -119,6 +123,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         own.set("max.poll.interval.ms", String(maxPollInterval.milliseconds), field: "maxPollInterval")
         own.set("enable.partition.eof", "false", field: "topics")
         own.set("fetch.wait.max.ms", String(fetchMaxWait.milliseconds), field: "fetchMaxWait")
+        own.set("fetch.queue.backoff.ms", String(fetchQueueBackoff.milliseconds), field: "fetchQueueBackoff")
         return own.merging(client.properties)
     }
 }

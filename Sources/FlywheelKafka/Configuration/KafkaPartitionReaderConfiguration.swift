@@ -26,6 +26,8 @@ public struct KafkaPartitionReaderConfiguration: Sendable {
         own.set("auto.offset.reset", "error", field: "KafkaPartitionReader")
         // The end of a partition shows as an empty fetch; the broker holds one for up to this long (default 500 ms).
         own.set("fetch.wait.max.ms", "100", field: "KafkaPartitionReader")
+        // A large partition fills the prefetch queue; librdkafka's default pause of 1 s would then stall the read.
+        own.set("fetch.queue.backoff.ms", "10", field: "KafkaPartitionReader")
         own.set("isolation.level", isolationLevel.value, field: "isolationLevel")
         return own.merging(client.properties)
     }
