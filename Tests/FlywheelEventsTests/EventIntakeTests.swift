@@ -25,6 +25,19 @@ struct EventIntakeTests {
         #expect(events.first?.event.data?[path: "rows"] == .number(10))
     }
 
+    @Test("a structured CloudEvent is recognized by its content type in any case, and nothing else is", arguments: [
+        ("application/cloudevents+json", true), ("Application/CloudEvents+JSON; charset=UTF-8", true),
+        ("application/cloudevent", false), ("application/json", false),
+    ])
+    func structuredContentType(_ contentType: String, _ isCloudEvent: Bool) {
+        let value = #"{"specversion":"1.0","id":"e1","source":"s3://lake","type":"data.arrived","data":\#(Self.goodData)}"#
+        let record = CloudEventRecord(key: nil, value: Array(value.utf8), headers: [.init(name: "content-type", string: contentType)])
+        switch intake.process(record, source: source) {
+        case .events(let events): #expect(isCloudEvent && events.first?.event.id == "e1")
+        case .deadLetter: #expect(!isCloudEvent)
+        }
+    }
+
     struct Poison: Sendable, CustomTestStringConvertible {
         let name: String
         let record: CloudEventRecord

@@ -74,6 +74,13 @@ struct EventSchemasTests {
         (#"{"not":{"const":"x"}}"#, #""x""#, false),
         (#"{"propertyNames":{"pattern":"^[a-z]+$"}}"#, #"{"Bad":1}"#, false),
         (#"{"type":"string","maxLength":2}"#, #""😀😀""#, true),
+        (#"{"type":"string","maxLength":2}"#, #""😀😀😀""#, false),
+        (#"{"type":"string","maxLength":2}"#, #""abc""#, false),
+        (#"{"type":"string","minLength":1}"#, #""""#, false),
+        (#"{"type":"string","minLength":1}"#, #""a""#, true),
+        (#"{"type":"string","minLength":2}"#, #""😀""#, false),
+        (#"{"type":"string","minLength":2}"#, #""éé""#, true),
+        (#"{"type":"string","minLength":3,"maxLength":3}"#, #""aé😀""#, true),
         (#"{"type":"string","format":"date-time"}"#, #""2026-11-22T10:00:00Z""#, true),
         (#"{"type":"string","format":"date-time"}"#, #""tomorrow""#, false),
     ])

@@ -52,6 +52,21 @@ struct JSONParserTests {
         #expect(error?.description == "invalid literal, expected true at line 3, column 8 (/b)")
     }
 
+    @Test("invalid UTF-8 is found wherever it is, also after runs of ASCII and valid multi-byte characters")
+    func invalidUTF8Offsets() {
+        let prefixes = ["", "abcdefg", "abcdefgh", "abcdefghijklmnopq", "é", "abcdefgé", "😀abcdefghijklmnop"]
+        let invalid: [[UInt8]] = [[0xFF], [0xC3, 0x28], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82]]
+        for prefix in prefixes {
+            for bytes in invalid {
+                let document = Array("[\"\(prefix)".utf8) + bytes + Array("xxxxxxxxxxxx\"]".utf8)
+                let error = #expect(throws: JSONError.self) { _ = try JSONParser.parse(document) }
+                #expect(error?.kind == .invalidUTF8)
+                #expect(error?.offset == 2 + prefix.utf8.count, "prefix \(prefix), bytes \(bytes)")
+            }
+            #expect(throws: Never.self) { _ = try JSONParser.parse(Array("[\"\(prefix)xxxxxxxxxxxx\"]".utf8)) }
+        }
+    }
+
     @Test("documents over the byte limit are refused before parsing")
     func sizeLimit() {
         let error = #expect(throws: JSONError.self) {

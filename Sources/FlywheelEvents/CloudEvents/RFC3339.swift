@@ -1,7 +1,11 @@
 /// RFC 3339 timestamps (`2026-11-22T10:00:00.250Z`, `2026-11-22T11:00:00+01:00`) to epoch milliseconds.
 public enum RFC3339 {
     public static func milliseconds(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
+        // The string's own bytes, without copying them.
+        text.utf8.withContiguousStorageIfAvailable(parse) ?? Array(text.utf8).withUnsafeBufferPointer(parse)
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard bytes.count >= 20 else { return nil }
         func digits(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= bytes.count else { return nil }
@@ -19,7 +23,12 @@ public enum RFC3339 {
             (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         let isLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let monthLength = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        let monthLength =
+            switch month {
+            case 2: isLeap ? 29 : 28
+            case 4, 6, 9, 11: 30
+            default: 31
+            }
         guard day <= monthLength else { return nil }
         var index = 19
         var millis = 0

@@ -50,12 +50,20 @@ public struct EventIntake: Sendable {
         return try SourceAdapters.adapt(payload: value, limits: codec.limits).map { Event(event: $0.event, key: $0.key) }
     }
 
+    /// Whether a content type starts with `application/cloudevents`, in any case.
+    private static func isCloudEventsContentType(_ value: [UInt8]) -> Bool {
+        let prefix = "application/cloudevents".utf8
+        guard value.count >= prefix.count else { return false }
+        return zip(value, prefix).allSatisfy { byte, wanted in
+            ((UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte) == wanted
+        }
+    }
+
     /// Whether the record claims to be a CloudEvent: `ce_` headers or a CloudEvents content type.
     static func isCloudEvent(_ record: CloudEventRecord) -> Bool {
         record.headers.contains { header in
             header.name.hasPrefix("ce_")
-                || (header.name == "content-type"
-                    && (header.value.map { String(decoding: $0, as: UTF8.self).lowercased().hasPrefix("application/cloudevents") } ?? false))
+                || (header.name == "content-type" && (header.value.map(isCloudEventsContentType) ?? false))
         }
     }
 }

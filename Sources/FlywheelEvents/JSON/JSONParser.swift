@@ -18,7 +18,9 @@ private struct Reader {
     let limits: JSONLimits
     var position = 0
     var depth = 0
-    var path: [String] = []
+    /// Where the reader is, for errors: a member by the offset of its name's opening quote, an array element by its
+    /// index as `-1 - index`. Names are read again only when an error needs them.
+    var path: [Int] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, limits: JSONLimits) {
         self.bytes = bytes
@@ -82,14 +84,14 @@ private struct Reader {
                 duplicate = !seen!.insert(CodePointKey(text: key)).inserted
             }
             if duplicate {
-                path.append(key)
+                path.append(keyStart)
                 throw error(.duplicateKey, "duplicate key \"\(key)\"", at: keyStart)
             }
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error(.syntax, "expected ':' after member name \"\(key)\"") }
             position += 1
             skipWhitespace()
-            path.append(key)
+            path.append(keyStart)
             let value = try self.value()
             path.removeLast()
             object.appendUnchecked(key, value)
@@ -119,7 +121,7 @@ private struct Reader {
         }
         while true {
             skipWhitespace()
-            path.append(String(elements.count))
+            path.append(-1 - elements.count)
             elements.append(try value())
             path.removeLast()
             skipWhitespace()
@@ -290,7 +292,12 @@ private struct Reader {
             line += 1
             lineStart = index + 1
         }
-        let pointer = JSONPointer.make(path)
+        let pointer = JSONPointer.make(path.map { component in
+            guard component >= 0 else { return String(-1 - component) }
+            var name = Reader(bytes: bytes, limits: limits)
+            name.position = component
+            return (try? name.string()) ?? ""
+        })
         return JSONError(kind: kind, message: message, offset: offset, line: line, column: offset - lineStart + 1, pointer: pointer)
     }
 
@@ -299,6 +306,13 @@ private struct Reader {
         var index = 0
         let count = bytes.count
         while index < count {
+            // ASCII, the common case, eight bytes at a time.
+            if index + 8 <= count,
+                UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
+                continue
+            }
             let byte = bytes[index]
             if byte < 0x80 {
                 index += 1

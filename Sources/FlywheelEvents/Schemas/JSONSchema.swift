@@ -97,6 +97,9 @@ public final class JSONSchema: Sendable {
 
     /// Every violation, in document order; empty when `value` conforms.
     public func validate(_ value: JSONValue) -> [Violation] {
+        // Most values conform: asking only that is cheaper (no paths, no messages); the violations are collected
+        // only for a value that does not.
+        if JSONSchema.conforms(value, to: root) { return [] }
         var validation = Validation(collects: true)
         JSONSchema.check(value, against: root, into: &validation)
         return validation.violations
@@ -252,7 +255,10 @@ public final class JSONSchema: Sendable {
 
         switch value {
         case .string(let text):
-            if rules.minLength != nil || rules.maxLength != nil {
+            // A string has at least a quarter of its UTF-8 bytes (rounded up) and at most all of them as code points:
+            // they are counted only when a bound falls in between.
+            let bytes = text.utf8.count
+            if (rules.minLength.map { $0 > (bytes + 3) / 4 } ?? false) || (rules.maxLength.map { $0 < bytes } ?? false) {
                 let length = text.unicodeScalars.count
                 if let minLength = rules.minLength, length < minLength { validation.fail("shorter than \(minLength) characters") }
                 if let maxLength = rules.maxLength, length > maxLength { validation.fail("longer than \(maxLength) characters") }
@@ -271,9 +277,9 @@ public final class JSONSchema: Sendable {
             if let maxItems = rules.maxItems, elements.count > maxItems { validation.fail("more than \(maxItems) items") }
             if let items = rules.items {
                 for (index, element) in elements.enumerated() where !validation.isDecided {
-                    validation.path.append(String(index))
+                    if validation.collects { validation.path.append(String(index)) }
                     check(element, against: items, into: &validation)
-                    validation.path.removeLast()
+                    if validation.collects { validation.path.removeLast() }
                 }
             }
         case .object(let object):
@@ -298,9 +304,9 @@ public final class JSONSchema: Sendable {
                 } else {
                     continue
                 }
-                validation.path.append(member.key)
+                if validation.collects { validation.path.append(member.key) }
                 check(member.value, against: node, into: &validation)
-                validation.path.removeLast()
+                if validation.collects { validation.path.removeLast() }
             }
         default:
             break
