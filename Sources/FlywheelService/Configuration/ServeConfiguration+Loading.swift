@@ -117,7 +117,7 @@ private struct ConfigurationReader {
         }
         let sessionTimeout = duration(
             "session_timeout", .seconds(45), range: 6_000...300_000, shown: "6s to 5m", hint: "brokers refuse other values by default")
-        var maxBatch = 10_000
+        var maxBatch = ServeConfiguration.defaultMaxBatchSize
         if let node = fields["max_batch"] {
             if let number = node.int, (1...100_000).contains(number), node.tag.rawValue == Tag.Name.int.rawValue {
                 maxBatch = number

@@ -75,6 +75,9 @@ public struct ServeConfiguration: Sendable {
     public var sessionTimeout: Duration
     /// The most input records evaluated and committed together.
     public var maxBatchSize: Int
+    /// Batches are only as large as what has arrived; under a backlog, larger ones write each changed key's state
+    /// once for more events (30,000 served about 15% more events/s than 10,000 in benchmark-serve).
+    public static let defaultMaxBatchSize = 30_000
     /// How often the wall clock is checked for absences that came due without an event.
     public var absenceCheckInterval: Duration
     /// Where a new consumer group starts on the input topics: at the oldest record, or only with new ones.
@@ -90,7 +93,7 @@ public struct ServeConfiguration: Sendable {
         auditTopic: String = "flywheel.trigger.audit", deadLetterTopic: String = "flywheel.deadletter", ruleFiles: [String],
         schemasDirectory: String? = nil, delivery: Delivery = .exactlyOnce, stateTopic: String = "flywheel.state",
         repartitionTopic: String = "flywheel.repartition", http: HTTP = HTTP(), sessionTimeout: Duration = .seconds(45),
-        maxBatchSize: Int = 10_000, absenceCheckInterval: Duration = .seconds(1), offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest,
+        maxBatchSize: Int = ServeConfiguration.defaultMaxBatchSize, absenceCheckInterval: Duration = .seconds(1), offsetReset: KafkaConsumerConfiguration.OffsetReset = .earliest,
         brokerCheckInterval: Duration = .seconds(2), fetchMaxWait: Duration = .milliseconds(20)
     ) {
         self.kafka = kafka
