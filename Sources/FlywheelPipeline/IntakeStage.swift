@@ -78,29 +78,20 @@ public struct IntakeDecoder: Sendable {
         events.reserveCapacity(messages.count)
         var deadLetters: [KafkaProducerMessage] = []
         var deadLetterSources: [SourceCoordinates] = []
-        // Counted per batch: one increment per topic and type, not per event.
-        var eventsIn: [TopicAndType: Int] = [:]
+        var eventsIn = EventCounts()
         defer {
-            for (labels, count) in eventsIn {
-                counters.counter(PipelineMetrics.eventsIn, ("topic", labels.topic), ("type", labels.type)).increment(by: count)
+            for (labels, count) in eventsIn.totals() {
+                counters.counter(PipelineMetrics.eventsIn, ("topic", labels.topic), ("type", metricType(labels.type))).increment(by: count)
             }
         }
+        var intakeEvents: [EventIntake.Event] = []
         for message in messages {
             let source = SourceCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
             let record = CloudEventRecord(
                 key: message.key, value: message.value,
                 headers: message.headers.map { CloudEventRecord.Header(name: $0.key, value: $0.value) })
-            switch intake.process(record, source: source) {
-            case .events(let intakeEvents):
-                // A W3C trace context sent as a plain Kafka header travels on as the CloudEvents extension.
-                let traceparent = message.headers.last { $0.key == "traceparent" }?.value.flatMap { String(validating: $0, as: UTF8.self) }
-                for intakeEvent in intakeEvents {
-                    eventsIn[TopicAndType(topic: message.topic, type: metricType(intakeEvent.event.type)), default: 0] += 1
-                    var event = intakeEvent.event
-                    if let traceparent, event.extensions["traceparent"] == nil { event.extensions["traceparent"] = traceparent }
-                    events.append(IntakeStage.Event(event: event, key: intakeEvent.key, source: source, timestampMilliseconds: message.timestampMilliseconds))
-                }
-            case .deadLetter(let letter, let error):
+            intakeEvents.removeAll(keepingCapacity: true)
+            if let (letter, error) = intake.process(record, source: source, appendingTo: &intakeEvents) {
                 counters.counter(PipelineMetrics.deadLettered, ("topic", message.topic), ("reason", error.reason.name)).increment()
                 logger.warning(
                     "Record sent to the dead-letter topic",
@@ -114,6 +105,15 @@ public struct IntakeDecoder: Sendable {
                         topic: deadLetterTopic, key: letter.key, value: letter.value,
                         headers: letter.headers.map { KafkaHeader(key: $0.name, value: $0.value) }))
                 deadLetterSources.append(source)
+                continue
+            }
+            // A W3C trace context sent as a plain Kafka header travels on as the CloudEvents extension.
+            let traceparent = message.headers.last { $0.key == "traceparent" }?.value.flatMap { String(validating: $0, as: UTF8.self) }
+            for intakeEvent in intakeEvents {
+                eventsIn.add(topic: message.topic, type: intakeEvent.event.type)
+                var event = intakeEvent.event
+                if let traceparent, event.extensions["traceparent"] == nil { event.extensions["traceparent"] = traceparent }
+                events.append(IntakeStage.Event(event: event, key: intakeEvent.key, source: source, timestampMilliseconds: message.timestampMilliseconds))
             }
         }
         return Slice(events: events, deadLetters: deadLetters, deadLetterSources: deadLetterSources)
@@ -157,6 +157,29 @@ public struct IntakeDecoder: Sendable {
     private struct TopicAndType: Hashable {
         let topic: String
         let type: String
+    }
+
+    /// Events by topic and type, counted per batch (one metric increment per pair, not per event); consecutive
+    /// events mostly share both, so a run of them is counted before it is looked up.
+    private struct EventCounts {
+        private var counts: [TopicAndType: Int] = [:]
+        private var run: (labels: TopicAndType, count: Int)?
+
+        mutating func add(topic: String, type: String) {
+            if let current = run, current.labels.type == type, current.labels.topic == topic {
+                run!.count += 1
+                return
+            }
+            if let run { counts[run.labels, default: 0] += run.count }
+            run = (TopicAndType(topic: topic, type: type), 1)
+        }
+
+        func totals() -> [TopicAndType: Int] {
+            guard let run else { return counts }
+            var totals = counts
+            totals[run.labels, default: 0] += run.count
+            return totals
+        }
     }
 
     /// Metric labels stay bounded: a type without a schema is counted as `other`.

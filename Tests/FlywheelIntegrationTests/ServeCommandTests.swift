@@ -127,11 +127,18 @@ struct ServeCommandTests {
         let triggers = try await setup.context.consumer(group: uniqueName("check"), topics: [setup.output])
         try await triggers.wait(for: "\(expected.count) triggers", limit: .seconds(60)) { $0.messages.count >= expected.count }
 
-        let metrics = await setup.get("/metrics")
+        // Events in are counted per batch and run of events, by topic and type: all 30 of them, once evaluated.
+        let eventsIn = #"flywheel_events_in_total{topic="\#(setup.input)",type="data.arrived"} 30"#
+        var metrics = await setup.get("/metrics")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while metrics?.1.contains(eventsIn) != true, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            metrics = await setup.get("/metrics")
+        }
         #expect(metrics?.0 == 200)
         let body = metrics?.1 ?? ""
         #expect(body.contains(#"flywheel_triggers_total{rule="busy-dataset"}"#))
-        #expect(body.contains("flywheel_events_in_total"))
+        #expect(body.contains(eventsIn), "\(body)")
         #expect(body.contains("flywheel_transactions_total"))
         #expect(body.contains("flywheel_batch_processing_seconds_bucket"))
 

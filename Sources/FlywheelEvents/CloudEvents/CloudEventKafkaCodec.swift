@@ -24,7 +24,14 @@ public struct CloudEventKafkaCodec: Sendable {
                 reason: .tooLarge, field: nil,
                 detail: "the value has \(value.count) bytes, more than the limit of \(limits.maxBytes)")
         }
-        let contentType = try record.header("content-type").map { (header) throws(CloudEventDecodingError) in
+        let contentTypeHeader = record.header("content-type")
+        // Structured mode, the usual case, is recognized from an ASCII header's bytes, without making a string.
+        if let value = contentTypeHeader?.value, value.allSatisfy({ $0 < 0x80 }),
+            value.hasASCIICaseInsensitivePrefix("application/cloudevents+json")
+        {
+            return try decodeStructured(record.value ?? [])
+        }
+        let contentType = try contentTypeHeader.map { (header) throws(CloudEventDecodingError) in
             try text(header, field: "content-type")
         }
         if let contentType, contentType.hasASCIICaseInsensitivePrefix("application/cloudevents+json") {
@@ -225,17 +232,25 @@ public struct CloudEventKafkaCodec: Sendable {
     }
 }
 
-extension String {
-    /// Whether the string starts with `prefix`, ASCII letters compared without case; no lower-cased copy is made.
+extension Sequence<UInt8> {
+    /// Whether the UTF-8 bytes start with `prefix` (lower case), ASCII letters compared without case; no lower-cased
+    /// copy is made.
     func hasASCIICaseInsensitivePrefix(_ prefix: StaticString) -> Bool {
         let expected = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
-        var bytes = utf8.makeIterator()
+        var bytes = makeIterator()
         for wanted in expected {
             guard let byte = bytes.next() else { return false }
             let folded = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
             guard folded == wanted else { return false }
         }
         return true
+    }
+}
+
+extension String {
+    /// Whether the string starts with `prefix` (lower case), ASCII letters compared without case.
+    func hasASCIICaseInsensitivePrefix(_ prefix: StaticString) -> Bool {
+        utf8.hasASCIICaseInsensitivePrefix(prefix)
     }
 }
 

@@ -29,41 +29,45 @@ public struct EventIntake: Sendable {
     }
 
     public func process(_ record: CloudEventRecord, source: SourceCoordinates) -> Outcome {
+        var events: [Event] = []
+        if let (letter, error) = process(record, source: source, appendingTo: &events) { return .deadLetter(letter, error) }
+        return .events(events)
+    }
+
+    /// Like `process(_:source:)`, for a stream of records: appends the record's events to `events`, or, if it
+    /// becomes a dead letter, appends nothing and returns the dead letter and why.
+    public func process(
+        _ record: CloudEventRecord, source: SourceCoordinates, appendingTo events: inout [Event]
+    ) -> (CloudEventRecord, CloudEventDecodingError)? {
+        let count = events.count
         do {
-            let events = try decode(record)
-            for event in events { try schemas.validate(event.event) }
-            return .events(events)
+            try decode(record, appendingTo: &events)
+            for event in events[count...] { try schemas.validate(event.event) }
+            return nil
         } catch {
-            return .deadLetter(DeadLetter.record(for: record, error: error, source: source, maxBytes: maxDeadLetterBytes), error)
+            events.removeSubrange(count...)
+            return (DeadLetter.record(for: record, error: error, source: source, maxBytes: maxDeadLetterBytes), error)
         }
     }
 
-    private func decode(_ record: CloudEventRecord) throws(CloudEventDecodingError) -> [Event] {
+    private func decode(_ record: CloudEventRecord, appendingTo events: inout [Event]) throws(CloudEventDecodingError) {
         if EventIntake.isCloudEvent(record) {
             let event = try codec.decode(record)
             let key = record.key.flatMap { String(validating: $0, as: UTF8.self) } ?? event.subject
-            return [Event(event: event, key: key)]
+            events.append(Event(event: event, key: key))
+            return
         }
         guard let value = record.value else {
             throw CloudEventDecodingError(reason: .missingAttribute, field: "specversion", detail: "an empty record is not an event")
         }
-        return try SourceAdapters.adapt(payload: value, limits: codec.limits).map { Event(event: $0.event, key: $0.key) }
-    }
-
-    /// Whether a content type starts with `application/cloudevents`, in any case.
-    private static func isCloudEventsContentType(_ value: [UInt8]) -> Bool {
-        let prefix = "application/cloudevents".utf8
-        guard value.count >= prefix.count else { return false }
-        return zip(value, prefix).allSatisfy { byte, wanted in
-            ((UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte) == wanted
-        }
+        for adapted in try SourceAdapters.adapt(payload: value, limits: codec.limits) { events.append(Event(event: adapted.event, key: adapted.key)) }
     }
 
     /// Whether the record claims to be a CloudEvent: `ce_` headers or a CloudEvents content type.
     static func isCloudEvent(_ record: CloudEventRecord) -> Bool {
         record.headers.contains { header in
             header.name.hasPrefix("ce_")
-                || (header.name == "content-type" && (header.value.map(isCloudEventsContentType) ?? false))
+                || (header.name == "content-type" && header.value?.hasASCIICaseInsensitivePrefix("application/cloudevents") == true)
         }
     }
 }
