@@ -113,6 +113,19 @@ struct JSONParserTests {
             #expect(try JSONParser.parse(text) == value, "seed \(seed): \(text)")
         }
     }
+
+    @Test("numbers are written as format prints them: integers without a fraction, the rest shortest round-trip")
+    func numbers() throws {
+        let numbers: [Double] = [
+            0, -0.0, 1, -1, 9, 10, -10, 99, 100, 123_456_789, 9_007_199_254_740_991, -9_007_199_254_740_991,
+            9_007_199_254_740_992, 1.5, -2.25, 1e300, 5e-324, .nan, .infinity, -.infinity,
+        ]
+        for number in numbers {
+            #expect(JSONWriter.string(.number(number)) == JSONWriter.format(number), "\(number)")
+        }
+        #expect(JSONWriter.string(.array([.number(-0.0), .number(42), .number(-7)])) == "[0,42,-7]")
+        #expect(try JSONParser.parse(JSONWriter.string(.number(-9_007_199_254_740_991))) == .number(-9_007_199_254_740_991))
+    }
 }
 
 @Suite("RFC 3339 time")

@@ -15,24 +15,48 @@ public enum JSONWriter {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .number(let number): output.append(contentsOf: format(number).utf8)
+        case .number(let number): writeNumber(number, into: &output)
         case .string(let text): writeString(text, into: &output)
         case .array(let elements):
             output.append(UInt8(ascii: "["))
-            for (index, element) in elements.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
+            var separator = false
+            for element in elements {
+                if separator { output.append(UInt8(ascii: ",")) }
+                separator = true
                 write(element, into: &output)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let object):
             output.append(UInt8(ascii: "{"))
-            for (index, member) in object.members.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
+            var separator = false
+            for member in object.members {
+                if separator { output.append(UInt8(ascii: ",")) }
+                separator = true
                 writeString(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
                 write(member.value, into: &output)
             }
             output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// As `format` prints it; integers digit by digit, without making a string.
+    static func writeNumber(_ number: Double, into output: inout [UInt8]) {
+        guard number.isFinite, number == number.rounded(), abs(number) < 9_007_199_254_740_992 else {
+            output.append(contentsOf: format(number).utf8)
+            return
+        }
+        var magnitude = UInt64(abs(number))
+        if number < 0, magnitude != 0 { output.append(UInt8(ascii: "-")) }
+        // At most 16 digits below 2^53, written from the last.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
 

@@ -34,14 +34,13 @@ public struct EventCause: Sendable, Hashable {
 
     /// As trigger and audit records carry it: `{id, type, topic, partition, offset}`.
     var json: JSONValue {
-        var object = JSONObject()
-        object["id"] = .string(id)
-        object["type"] = .string(type)
+        var members = [JSONObject.Member(key: "id", value: .string(id)), JSONObject.Member(key: "type", value: .string(type))]
         if let origin {
-            object["topic"] = .string(origin.topic)
-            object["partition"] = .number(Double(origin.partition))
-            object["offset"] = .number(Double(origin.offset))
+            members.reserveCapacity(5)
+            members.append(JSONObject.Member(key: "topic", value: .string(origin.topic)))
+            members.append(JSONObject.Member(key: "partition", value: .number(Double(origin.partition))))
+            members.append(JSONObject.Member(key: "offset", value: .number(Double(origin.offset))))
         }
-        return .object(object)
+        return .object(JSONObject(uniqueMembers: members))
     }
 }
