@@ -9,6 +9,14 @@ struct EdgeCaseTests {
         let value = try JSONParser.parse(#"{"\u00e9":1,"e\u0301":2}"#)
         #expect(value.objectValue?.count == 2)
         #expect(JSONValue.string("\u{e9}") != .string("e\u{301}"))
+        // The same number of UTF-8 bytes (3), canonically equivalent, different code points: still two keys.
+        let sameLength = try JSONParser.parse(#"{"\u1e0a":1,"D\u0307":2}"#)
+        #expect(sameLength.objectValue?.count == 2)
+        #expect("\u{1E0A}" == "D\u{307}" && !"\u{1E0A}".hasSameCodePoints(as: "D\u{307}"))
+        #expect("\u{1E0A}".hasSameCodePoints(as: "\u{1E0A}") && "".hasSameCodePoints(as: ""))
+        #expect(!"abc".hasSameCodePoints(as: "abd") && !"abc".hasSameCodePoints(as: "ab"))
+        let long = String(repeating: "schema-", count: 10)
+        #expect(long.hasSameCodePoints(as: String(repeating: "schema-", count: 10)) && !long.hasSameCodePoints(as: long.uppercased()))
     }
 
     @Test("const and enum compare objects regardless of member order, and strings by code points")

@@ -116,6 +116,11 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         }
     }
 
+    /// Whether a member has this name; unlike `self[name] != nil`, the value is not copied out.
+    public func hasMember(named name: String) -> Bool {
+        members.contains { $0.key.hasSameCodePoints(as: name) }
+    }
+
     public var keys: [String] { members.map(\.key) }
     public var count: Int { members.count }
 

@@ -53,7 +53,9 @@ public final class JSONSchema: Sendable {
         var types: Types?
         var enumeration: [JSONValue]?
         var constant: JSONValue?
-        var properties: [(String, Node)] = []
+        /// `properties`: names and their schemas, at the same indices.
+        var propertyKeys: [String] = []
+        var propertyNodes: [Node] = []
         var required: [String] = []
         var additionalProperties: Node?
         var propertyNames: Node?
@@ -167,7 +169,8 @@ public final class JSONSchema: Sendable {
             case "properties":
                 guard let properties = value.objectValue else { throw fail(key, "must be an object") }
                 for property in properties {
-                    rules.properties.append((property.key, try compile(property.value, pointer: pointer + [key, property.key])))
+                    rules.propertyKeys.append(property.key)
+                    rules.propertyNodes.append(try compile(property.value, pointer: pointer + [key, property.key]))
                 }
             case "required":
                 guard let names = value.arrayValue?.compactMap(\.stringValue), names.count == value.arrayValue?.count else {
@@ -283,29 +286,32 @@ public final class JSONSchema: Sendable {
                 }
             }
         case .object(let object):
-            for name in rules.required where object[name] == nil {
+            for name in rules.required where !object.hasMember(named: name) {
                 validation.fail("required property \(name) is missing", below: name)
             }
             if let minProperties = rules.minProperties, object.count < minProperties { validation.fail("fewer than \(minProperties) properties") }
             if let maxProperties = rules.maxProperties, object.count > maxProperties { validation.fail("more than \(maxProperties) properties") }
-            for member in object where !validation.isDecided {
-                if let propertyNames = rules.propertyNames, !conforms(.string(member.key), to: propertyNames) {
-                    validation.fail("property name \(member.key) is not allowed", below: member.key)
+            // Members are read in place (by index), not copied out one by one.
+            let members = object.members
+            for index in members.indices where !validation.isDecided {
+                let name = members[index].key
+                if let propertyNames = rules.propertyNames, !conforms(.string(name), to: propertyNames) {
+                    validation.fail("property name \(name) is not allowed", below: name)
                 }
                 let node: Node
-                if let property = rules.properties.first(where: { $0.0.hasSameCodePoints(as: member.key) }) {
-                    node = property.1
+                if let property = rules.propertyKeys.firstIndex(where: { $0.hasSameCodePoints(as: name) }) {
+                    node = rules.propertyNodes[property]
                 } else if let additional = rules.additionalProperties {
                     if case .always(false) = additional {
-                        validation.fail("property \(member.key) is not allowed", below: member.key)
+                        validation.fail("property \(name) is not allowed", below: name)
                         continue
                     }
                     node = additional
                 } else {
                     continue
                 }
-                if validation.collects { validation.path.append(member.key) }
-                check(member.value, against: node, into: &validation)
+                if validation.collects { validation.path.append(name) }
+                check(members[index].value, against: node, into: &validation)
                 if validation.collects { validation.path.removeLast() }
             }
         default:
