@@ -56,6 +56,16 @@ public final class JSONSchema: Sendable {
         /// `properties`: names and their schemas, at the same indices.
         var propertyKeys: [String] = []
         var propertyNodes: [Node] = []
+
+        /// The index of the property `name`, searched from `start` on, then from the beginning.
+        func property(named name: String, from start: Int) -> Int? {
+            let count = propertyKeys.count
+            for step in 0..<count {
+                let index = (start + step) % count
+                if propertyKeys[index].hasSameCodePoints(as: name) { return index }
+            }
+            return nil
+        }
         var required: [String] = []
         var additionalProperties: Node?
         var propertyNames: Node?
@@ -293,14 +303,17 @@ public final class JSONSchema: Sendable {
             if let maxProperties = rules.maxProperties, object.count > maxProperties { validation.fail("more than \(maxProperties) properties") }
             // Members are read in place (by index), not copied out one by one.
             let members = object.members
+            // Members tend to come in the order of the schema's properties: each search starts after the last find.
+            var next = 0
             for index in members.indices where !validation.isDecided {
                 let name = members[index].key
                 if let propertyNames = rules.propertyNames, !conforms(.string(name), to: propertyNames) {
                     validation.fail("property name \(name) is not allowed", below: name)
                 }
                 let node: Node
-                if let property = rules.propertyKeys.firstIndex(where: { $0.hasSameCodePoints(as: name) }) {
+                if let property = rules.property(named: name, from: next) {
                     node = rules.propertyNodes[property]
+                    next = property + 1
                 } else if let additional = rules.additionalProperties {
                     if case .always(false) = additional {
                         validation.fail("property \(name) is not allowed", below: name)
