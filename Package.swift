@@ -40,6 +40,13 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev (>= 2.8)"])]
         ),
+        // jemalloc replaces the C library's allocator in the `flywheel` binary (Linux): the pipeline's threads
+        // hand records to each other, which glibc's per-thread caches serve poorly (see docs/benchmarks.md).
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
         .target(
             name: "FlywheelKafka",
             dependencies: [
@@ -107,6 +114,7 @@ let package = Package(
                 "FlywheelPipeline",
                 "FlywheelRules",
                 "FlywheelService",
+                .target(name: "CJemalloc", condition: .when(platforms: [.linux])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -17,7 +17,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-apt_packages=(build-essential pkg-config dpkg-dev python3 python3-pip
+apt_packages=(build-essential pkg-config dpkg-dev python3 python3-pip libjemalloc-dev
   libssl-dev libsasl2-dev libsasl2-modules libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev)
 [ "$build_only" = 1 ] || apt_packages+=(kcat)
 

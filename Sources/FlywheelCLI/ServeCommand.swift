@@ -38,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         for warning in rules.warnings { logger.warning("\(warning)") }
+        logger.info("Starting", metadata: ["allocator": "\(ProcessAllocator.description)"])
         let health = ServiceHealth()
         let pipeline = TriggerPipeline(
             configuration: configuration, ruleSet: rules.ruleSet, schemas: rules.schemas, health: health, logger: logger)

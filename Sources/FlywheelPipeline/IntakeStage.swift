@@ -61,8 +61,8 @@ public struct IntakeDecoder: Sendable {
         counters = PipelineCounters()
     }
 
-    public func decode(_ messages: some Collection<KafkaConsumerMessage>) -> (events: [IntakeStage.Event], deadLetters: [KafkaProducerMessage]) {
-        let decoded = decodeSlice(messages)
+    public func decode(_ messages: [KafkaConsumerMessage]) -> (events: [IntakeStage.Event], deadLetters: [KafkaProducerMessage]) {
+        let decoded = decodeSlice(messages, at: messages.indices)
         return (decoded.events, decoded.deadLetters)
     }
 
@@ -73,9 +73,10 @@ public struct IntakeDecoder: Sendable {
         var deadLetterSources: [SourceCoordinates] = []
     }
 
-    private func decodeSlice(_ messages: some Collection<KafkaConsumerMessage>) -> Slice {
+    /// Decodes the messages at `indices`; they are read in place, not copied out of the batch.
+    private func decodeSlice(_ messages: [KafkaConsumerMessage], at indices: some Collection<Int>) -> Slice {
         var events: [IntakeStage.Event] = []
-        events.reserveCapacity(messages.count)
+        events.reserveCapacity(indices.count)
         var deadLetters: [KafkaProducerMessage] = []
         var deadLetterSources: [SourceCoordinates] = []
         var eventsIn = EventCounts()
@@ -84,15 +85,15 @@ public struct IntakeDecoder: Sendable {
                 counters.counter(PipelineMetrics.eventsIn, ("topic", labels.topic), ("type", metricType(labels.type))).increment(by: count)
             }
         }
-        var intakeEvents: [EventIntake.Event] = []
-        for message in messages {
-            let source = SourceCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
+        var intakeEvents: [EventIntake.Event] = []  // one record's events
+        for index in indices {
+            let topic = messages[index].topic
+            let source = SourceCoordinates(topic: topic, partition: messages[index].partition, offset: messages[index].offset)
             let record = CloudEventRecord(
-                key: message.key, value: message.value,
-                headers: message.headers.map { CloudEventRecord.Header(name: $0.key, value: $0.value) })
-            intakeEvents.removeAll(keepingCapacity: true)
+                key: messages[index].key, value: messages[index].value,
+                headers: messages[index].headers.map { CloudEventRecord.Header(name: $0.key, value: $0.value) })
             if let (letter, error) = intake.process(record, source: source, appendingTo: &intakeEvents) {
-                counters.counter(PipelineMetrics.deadLettered, ("topic", message.topic), ("reason", error.reason.name)).increment()
+                counters.counter(PipelineMetrics.deadLettered, ("topic", topic), ("reason", error.reason.name)).increment()
                 logger.warning(
                     "Record sent to the dead-letter topic",
                     metadata: [
@@ -108,13 +109,16 @@ public struct IntakeDecoder: Sendable {
                 continue
             }
             // A W3C trace context sent as a plain Kafka header travels on as the CloudEvents extension.
-            let traceparent = message.headers.last { $0.key == "traceparent" }?.value.flatMap { String(validating: $0, as: UTF8.self) }
-            for intakeEvent in intakeEvents {
-                eventsIn.add(topic: message.topic, type: intakeEvent.event.type)
-                var event = intakeEvent.event
-                if let traceparent, event.extensions["traceparent"] == nil { event.extensions["traceparent"] = traceparent }
-                events.append(IntakeStage.Event(event: event, key: intakeEvent.key, source: source, timestampMilliseconds: message.timestampMilliseconds))
+            let traceparent = messages[index].headers.last { $0.key == "traceparent" }?.value.flatMap { String(validating: $0, as: UTF8.self) }
+            let timestamp = messages[index].timestampMilliseconds
+            // Moved out of the scratch array, last first, so that no event is copied.
+            let first = events.count
+            while var intakeEvent = intakeEvents.popLast() {
+                eventsIn.add(topic: topic, type: intakeEvent.event.type)
+                if let traceparent, intakeEvent.event.extensions["traceparent"] == nil { intakeEvent.event.extensions["traceparent"] = traceparent }
+                events.append(IntakeStage.Event(event: intakeEvent.event, key: intakeEvent.key, source: source, timestampMilliseconds: timestamp))
             }
+            events[first...].reverse()
         }
         return Slice(events: events, deadLetters: deadLetters, deadLetterSources: deadLetterSources)
     }
@@ -130,16 +134,18 @@ public struct IntakeDecoder: Sendable {
     }
 
     /// Decodes like `decode(_:)`, a large batch in `parallelism` slices at once.
-    public func decode(_ messages: [KafkaConsumerMessage], parallelism: Int) async -> Batch {
-        guard parallelism > 1, messages.count >= 2 * IntakeDecoder.minimumSlice else {
-            let slice = decodeSlice(messages)
+    /// The messages at `indices` are decoded (all when nil).
+    public func decode(_ messages: [KafkaConsumerMessage], at indices: [Int]? = nil, parallelism: Int) async -> Batch {
+        let indices = indices ?? Array(messages.indices)
+        guard parallelism > 1, indices.count >= 2 * IntakeDecoder.minimumSlice else {
+            let slice = decodeSlice(messages, at: indices)
             return Batch(slices: [slice.events], deadLetters: slice.deadLetters, deadLetterSources: slice.deadLetterSources)
         }
-        let sliceSize = Swift.max(IntakeDecoder.minimumSlice, (messages.count + parallelism - 1) / parallelism)
-        let ranges = stride(from: 0, to: messages.count, by: sliceSize).map { $0..<Swift.min($0 + sliceSize, messages.count) }
+        let sliceSize = Swift.max(IntakeDecoder.minimumSlice, (indices.count + parallelism - 1) / parallelism)
+        let ranges = stride(from: 0, to: indices.count, by: sliceSize).map { $0..<Swift.min($0 + sliceSize, indices.count) }
         var decoded = await withTaskGroup(of: (Int, Slice).self) { group in
-            for (index, range) in ranges.enumerated() {
-                group.addTask { (index, self.decodeSlice(messages[range])) }
+            for (number, range) in ranges.enumerated() {
+                group.addTask { (number, self.decodeSlice(messages, at: indices[range])) }
             }
             var results: [(Int, Slice)] = []
             for await result in group { results.append(result) }

@@ -181,11 +181,12 @@ public final class TriggerPipeline: Service, Sendable {
                                 health.markNotReady(.partitionsAssigned, reason: "no partitions assigned (rebalancing)")
                             }
                         case .messages(let messages):
-                            let inputs = messages.filter { message in
-                                message.topic != repartitionTopic
-                                    && !(applied[message.partition]?[message.topic].map { message.offset <= $0 } ?? false)
+                            let inputs = messages.indices.filter { index in
+                                let topic = messages[index].topic
+                                return topic != repartitionTopic
+                                    && !(applied[messages[index].partition]?[topic].map { messages[index].offset <= $0 } ?? false)
                             }
-                            let decoding = Task { await decoder.decode(inputs, parallelism: parallelism) }
+                            let decoding = Task { await decoder.decode(messages, at: inputs, parallelism: parallelism) }
                             let evaluation = jobs.submit {
                                 let decoded = await decoding.value
                                 try await committer.submit(state.process(messages, decoded: decoded, consumer: PipelineState.ConsumerView(consumer)))
