@@ -235,12 +235,24 @@ struct ChangedState: Hashable, Sendable {
 struct SymbolTable: Sendable {
     private var names: [String] = []
     private var numbers: [String: UInt32] = [:]
+    /// The last two names interned (an event's type and topic, which the next event mostly shares): compared
+    /// before the table is hashed into.
+    private var latest: (name: String, number: UInt32)?
+    private var previous: (name: String, number: UInt32)?
 
     mutating func intern(_ name: String) -> UInt32 {
-        if let number = numbers[name] { return number }
-        let number = UInt32(names.count)
-        names.append(name)
-        numbers[name] = number
+        if let latest, latest.name == name { return latest.number }
+        if let previous, previous.name == name { return previous.number }
+        let number: UInt32
+        if let known = numbers[name] {
+            number = known
+        } else {
+            number = UInt32(names.count)
+            names.append(name)
+            numbers[name] = number
+        }
+        previous = latest
+        latest = (name, number)
         return number
     }
 

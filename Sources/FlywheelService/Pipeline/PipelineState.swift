@@ -152,34 +152,43 @@ final class PipelineState: @unchecked Sendable {
         }
         var events = decoded.events.makeIterator()
         var event = events.next()
+        // Messages come in runs of one topic and partition: what the state had applied is read once per run, and
+        // the run's last fresh offset recorded once, at its end.
+        var run: (topic: String, partition: Int32, applied: Int64?, last: Int64?)?
+        func endRun() {
+            guard let run, let last = run.last else { return }
+            tasks[Int(run.partition)]!.applied[run.topic] = last
+            touched.insert(run.partition)
+        }
         for index in messages.indices {
             let partition = messages[index].partition
             let offset = messages[index].offset
-            let fresh = owned[index] && !tasks[Int(partition)]!.hasApplied(topic: messages[index].topic, offset: offset)
-            if messages[index].topic == configuration.repartitionTopic {
+            let topic = messages[index].topic
+            if run?.partition != partition || run?.topic != topic {
+                endRun()
+                run = (topic, partition, owned[index] ? tasks[Int(partition)]!.applied[topic] : nil, nil)
+            }
+            let fresh = owned[index] && offset > (run!.applied ?? Int64.min)
+            if fresh { run!.last = offset }
+            if topic == configuration.repartitionTopic {
                 guard fresh else { continue }
                 let task = tasks[Int(partition)]!
-                touched.insert(partition)
                 if let record = RepartitionRecord(messages[index], codec: codec) {
                     firings += task.engine.process(record.input, keys: Set(record.keys))
                 } else {
                     records.append(deadLetter(messages[index], detail: "a repartition record without its keys, time or CloudEvent"))
                 }
-                task.applied[messages[index].topic] = offset
                 continue
             }
             // The message's events, if it was decoded; routed only if it is this instance's to evaluate.
             while let current = event, current.source.offset == offset, current.source.partition == partition,
-                current.source.topic == messages[index].topic
+                current.source.topic == topic
             {
                 if fresh { route(current, task: tasks[Int(partition)]!, firings: &firings, records: &records) }
                 event = events.next()
             }
-            if fresh {
-                touched.insert(partition)
-                tasks[Int(partition)]!.applied[messages[index].topic] = offset
-            }
         }
+        endRun()
         let evaluatedAt = ContinuousClock.now
         var pending = outputs(firings: firings, records: records, touched: touched)
         pending.group = consumer.group
@@ -276,6 +285,17 @@ final class PipelineState: @unchecked Sendable {
         guard !keys.isEmpty else { return }
         let time = event.event.timeMilliseconds ?? event.timestampMilliseconds ?? Int64(Date().timeIntervalSince1970 * 1000)
         let input = RuleInput(event: event.event, time: time, origin: event.source)
+        if keys.count == 1 {
+            // The usual case: one key, evaluated here or sent on whole.
+            let owner = KafkaPartitioner.partition(of: keys[0], partitions: partitions)
+            if owner == task.partition {
+                firings += task.engine.process(input, keys: nil)
+            } else {
+                records.append(RepartitionRecord(input: input, keys: keys).message(topic: configuration.repartitionTopic, partition: owner))
+                metrics.repartitioned.increment()
+            }
+            return
+        }
         var local: Set<String> = []
         var elsewhere: [Int32: [String]] = [:]
         for key in keys {
