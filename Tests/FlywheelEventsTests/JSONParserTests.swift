@@ -114,6 +114,16 @@ struct JSONParserTests {
         }
     }
 
+    @Test("strings are written with the minimal escapes, everything else as it is")
+    func stringEscapes() throws {
+        let text = "a\"b\\c/\n\r\t\u{01}\u{1f}\u{7f}é😀"
+        #expect(JSONWriter.string(.string(text)) == #""a\"b\\c/\n\r\t\u0001\u001f"# + "\u{7f}é😀\"")
+        #expect(try JSONParser.parse(JSONWriter.string(.string(text))) == .string(text))
+        let object = JSONValue.object(JSONObject(["k\n": .array([.null, .bool(true), .bool(false), .string(""), .object(JSONObject())])]))
+        #expect(JSONWriter.string(object) == #"{"k\n":[null,true,false,"",{}]}"#)
+        #expect(JSONWriter.string(.array([])) == "[]")
+    }
+
     @Test("numbers are written as format prints them: integers without a fraction, the rest shortest round-trip")
     func numbers() throws {
         let numbers: [Double] = [

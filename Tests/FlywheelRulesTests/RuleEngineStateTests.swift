@@ -146,6 +146,11 @@ struct RuleEngineStateTests: RuleEngineTesting {
         #expect(audit.data?[path: "trigger_id"] == .string(firing.trigger.id))
         #expect(audit.subject == "sales-eu")
         #expect(audit.id != firing.trigger.id)
+        // The audit record names the same causes as the trigger, oldest first, with where each was read.
+        let causes = try #require(audit.data?[path: "cause"]?.arrayValue)
+        #expect(causes.map { $0[path: "id"]?.stringValue } == ["e1", "e2", "e3"])
+        #expect(audit.data?[path: "cause"] == firing.trigger.data?[path: "cause"])
+        #expect(causes.count == firing.causes.count)
     }
 
     @Test("two firings of one rule and key at the same time get different trigger ids")

@@ -1,100 +1,169 @@
 /// Compact, deterministic JSON: members in their order, integral numbers without a fraction, minimal escaping.
+///
+/// A value is measured first and then written into an array of exactly that size: no growing, and no uniqueness
+/// check per byte appended.
 public enum JSONWriter {
     public static func bytes(_ value: JSONValue) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(256)
-        write(value, into: &output)
-        return output
+        let count = length(of: value)
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var cursor = buffer.baseAddress!
+            write(value, at: &cursor)
+            initialized = cursor - buffer.baseAddress!
+            precondition(initialized == count, "JSONWriter measured \(count) bytes and wrote \(initialized)")
+        }
     }
 
     public static func string(_ value: JSONValue) -> String {
         String(decoding: bytes(value), as: UTF8.self)
     }
 
-    static func write(_ value: JSONValue, into output: inout [UInt8]) {
-        switch value {
-        case .null: output.append(contentsOf: "null".utf8)
-        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .number(let number): writeNumber(number, into: &output)
-        case .string(let text): writeString(text, into: &output)
-        case .array(let elements):
-            output.append(UInt8(ascii: "["))
-            var separator = false
-            for element in elements {
-                if separator { output.append(UInt8(ascii: ",")) }
-                separator = true
-                write(element, into: &output)
-            }
-            output.append(UInt8(ascii: "]"))
-        case .object(let object):
-            output.append(UInt8(ascii: "{"))
-            var separator = false
-            for member in object.members {
-                if separator { output.append(UInt8(ascii: ",")) }
-                separator = true
-                writeString(member.key, into: &output)
-                output.append(UInt8(ascii: ":"))
-                write(member.value, into: &output)
-            }
-            output.append(UInt8(ascii: "}"))
-        }
-    }
-
-    /// As `format` prints it; integers digit by digit, without making a string.
-    static func writeNumber(_ number: Double, into output: inout [UInt8]) {
-        guard number.isFinite, number == number.rounded(), abs(number) < 9_007_199_254_740_992 else {
-            output.append(contentsOf: format(number).utf8)
-            return
-        }
-        var magnitude = UInt64(abs(number))
-        if number < 0, magnitude != 0 { output.append(UInt8(ascii: "-")) }
-        // At most 16 digits below 2^53, written from the last.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { digits in
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
-        }
-    }
-
     /// Integral values up to 2^53 print as integers; others in Swift's shortest round-tripping form. JSON has no
     /// infinity or NaN: they print as null (Flywheel's parser never makes them; arithmetic might).
     public static func format(_ number: Double) -> String {
         guard number.isFinite else { return "null" }
-        if number == number.rounded(), abs(number) < 9_007_199_254_740_992 {
-            return number == 0 ? "0" : String(Int64(number))
-        }
+        if let integer = integral(number) { return String(integer) }
         return "\(number)"
     }
 
-    static func writeString(_ text: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copied in one go.
-        let copied = text.utf8.withContiguousStorageIfAvailable { bytes in
-            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
-            output.append(contentsOf: bytes)
-            return true
+    /// The number as an integer, if it prints as one.
+    private static func integral(_ number: Double) -> Int64? {
+        guard number.isFinite, number == number.rounded(), abs(number) < 9_007_199_254_740_992 else { return nil }
+        return number == 0 ? 0 : Int64(number)
+    }
+
+    // MARK: Measuring
+
+    private static func length(of value: JSONValue) -> Int {
+        switch value {
+        case .null: return 4
+        case .bool(let flag): return flag ? 4 : 5
+        case .number(let number):
+            guard let integer = integral(number) else { return format(number).utf8.count }
+            return digits(integer.magnitude) + (integer < 0 ? 1 : 0)
+        case .string(let text): return length(of: text)
+        case .array(let elements):
+            var total = 2 + Swift.max(0, elements.count - 1)
+            for element in elements { total += length(of: element) }
+            return total
+        case .object(let object):
+            var total = 2 + Swift.max(0, object.count - 1)
+            for member in object.members { total += length(of: member.key) + 1 + length(of: member.value) }
+            return total
         }
-        if copied == true {
-            output.append(UInt8(ascii: "\""))
+    }
+
+    private static func digits(_ magnitude: UInt64) -> Int {
+        var count = 1
+        var rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        return count
+    }
+
+    /// A string's length written: its bytes, their escapes and the quotes.
+    private static func length(of text: String) -> Int {
+        func escaped(_ bytes: some Sequence<UInt8>) -> Int { bytes.reduce(2) { $0 + escapedLength($1) } }
+        return text.utf8.withContiguousStorageIfAvailable(escaped) ?? escaped(text.utf8)
+    }
+
+    private static func escapedLength(_ byte: UInt8) -> Int {
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: 2
+        case 0..<0x20: 6
+        default: 1
+        }
+    }
+
+    // MARK: Writing
+
+    private static func write(_ value: JSONValue, at cursor: inout UnsafeMutablePointer<UInt8>) {
+        switch value {
+        case .null: put("null", at: &cursor)
+        case .bool(let flag): put(flag ? "true" : "false", at: &cursor)
+        case .number(let number): write(number, at: &cursor)
+        case .string(let text): write(text, at: &cursor)
+        case .array(let elements):
+            put(UInt8(ascii: "["), at: &cursor)
+            var separator = false
+            for element in elements {
+                if separator { put(UInt8(ascii: ","), at: &cursor) }
+                separator = true
+                write(element, at: &cursor)
+            }
+            put(UInt8(ascii: "]"), at: &cursor)
+        case .object(let object):
+            put(UInt8(ascii: "{"), at: &cursor)
+            var separator = false
+            for member in object.members {
+                if separator { put(UInt8(ascii: ","), at: &cursor) }
+                separator = true
+                write(member.key, at: &cursor)
+                put(UInt8(ascii: ":"), at: &cursor)
+                write(member.value, at: &cursor)
+            }
+            put(UInt8(ascii: "}"), at: &cursor)
+        }
+    }
+
+    private static func write(_ number: Double, at cursor: inout UnsafeMutablePointer<UInt8>) {
+        guard let integer = integral(number) else {
+            for byte in format(number).utf8 { put(byte, at: &cursor) }
             return
         }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
-            case 0x0A: output.append(contentsOf: "\\n".utf8)
-            case 0x0D: output.append(contentsOf: "\\r".utf8)
-            case 0x09: output.append(contentsOf: "\\t".utf8)
-            case 0..<0x20:
-                let hex = String(byte, radix: 16)
-                output.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
-            default: output.append(byte)
+        if integer < 0 { put(UInt8(ascii: "-"), at: &cursor) }
+        // Digits from the last, then the cursor past them.
+        var rest = integer.magnitude
+        let count = digits(rest)
+        var position = cursor + count
+        repeat {
+            position -= 1
+            position.pointee = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        } while rest > 0
+        cursor += count
+    }
+
+    private static func write(_ text: String, at cursor: inout UnsafeMutablePointer<UInt8>) {
+        put(UInt8(ascii: "\""), at: &cursor)
+        // Most strings need no escape: copied in one go.
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: { escapedLength($0) != 1 }) else { return false }
+            if let base = bytes.baseAddress { cursor.update(from: base, count: bytes.count) }
+            cursor += bytes.count
+            return true
+        }
+        if copied != true {
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): put("\\\"", at: &cursor)
+                case UInt8(ascii: "\\"): put("\\\\", at: &cursor)
+                case 0x0A: put("\\n", at: &cursor)
+                case 0x0D: put("\\r", at: &cursor)
+                case 0x09: put("\\t", at: &cursor)
+                case 0..<0x20:
+                    put("\\u00", at: &cursor)
+                    put(hexDigit(byte >> 4), at: &cursor)
+                    put(hexDigit(byte & 0x0F), at: &cursor)
+                default: put(byte, at: &cursor)
+                }
             }
         }
-        output.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""), at: &cursor)
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+    }
+
+    private static func put(_ byte: UInt8, at cursor: inout UnsafeMutablePointer<UInt8>) {
+        cursor.pointee = byte
+        cursor += 1
+    }
+
+    private static func put(_ text: StaticString, at cursor: inout UnsafeMutablePointer<UInt8>) {
+        cursor.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        cursor += text.utf8CodeUnitCount
     }
 }

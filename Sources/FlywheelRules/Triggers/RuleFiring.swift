@@ -24,6 +24,15 @@ public struct RuleFiring: Sendable, Hashable {
     /// Template paths that were missing from the event (rendered as null).
     public var missingTemplateValues: [String]
 
+    /// `causes` as trigger and audit records carry them; the trigger's own copy when it has one (the engine puts
+    /// it there), so that a firing's causes are made into JSON once.
+    var causeJSON: JSONValue {
+        if case .object(let data)? = trigger.data, case .array(let carried)? = data["cause"], carried.count == causes.count {
+            return .array(carried)
+        }
+        return .array(causes.map(\.json))
+    }
+
     /// The `trigger.audit` record of this firing: rule version, values, causes and explanation.
     public var audit: CloudEvent {
         // Distinct names, so the object is made in one go instead of looking each name up.
@@ -36,7 +45,7 @@ public struct RuleFiring: Sendable, Hashable {
             .init(key: "trigger_type", value: .string(trigger.type)),
             .init(key: "trigger_topic", value: .string(topic)),
             .init(key: "values", value: .object(values)),
-            .init(key: "cause", value: .array(causes.map(\.json))),
+            .init(key: "cause", value: causeJSON),
         ]
         if omittedCauses > 0 { data.append(.init(key: "cause_omitted", value: .number(Double(omittedCauses)))) }
         data.append(.init(key: "explanation", value: .string(explanation)))
