@@ -120,6 +120,16 @@ struct RuleEngineHostileInputTests {
         #expect(fired.map(\.time) == [start + 999_000 + 7 * 86_400_000])
     }
 
+    @Test("trigger and audit ids are fixed functions of rule, key, time and ordinal: a UUID v8 of their SHA-256")
+    func stableIDs() {
+        // Worked out independently (SHA-256 of the length-prefixed fields); ids must never change between versions,
+        // or downstream de-duplication across an upgrade would fail.
+        let trigger = TriggerIdentity.triggerID(rule: "rule-a", key: "sales-eu", time: 1_795_341_600_250, ordinal: 0)
+        #expect(trigger == "b31c05c8-8744-87f2-b51e-48a6a4ea66b4")
+        #expect(TriggerIdentity.auditID(triggerID: trigger) == "2e41a786-7ed8-830f-8409-e9c5bc7ec5da")
+        #expect(TriggerIdentity.triggerID(rule: "rule-a", key: "sales-eu", time: 1_795_341_600_250, ordinal: 1) == "b1441030-9cc7-86d2-ac89-b17ab1f60b8e")
+    }
+
     @Test("trigger ids cannot collide through keys that contain separators")
     func separatorsInKeys() {
         #expect(TriggerIdentity.triggerID(rule: "r", key: "k", time: 5, ordinal: 1) != TriggerIdentity.triggerID(rule: "r", key: "k\u{0}5", time: 1, ordinal: 0))
