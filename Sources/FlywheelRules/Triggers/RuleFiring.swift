@@ -25,7 +25,9 @@ public struct RuleFiring: Sendable, Hashable {
     public var missingTemplateValues: [String]
 
     /// `causes` as trigger and audit records carry them; the trigger's own copy when it has one (the engine puts
-    /// it there), so that a firing's causes are made into JSON once.
+    /// it there from `causes`, after rendering the rule's `emit.data`, so rules cannot replace it), so that a firing's
+    /// causes are made into JSON once. A firing whose `causes` were changed afterwards gets them made anew, unless
+    /// the count is unchanged: change `trigger` with them.
     var causeJSON: JSONValue {
         if case .object(let data)? = trigger.data, case .array(let carried)? = data["cause"], carried.count == causes.count {
             return .array(carried)

@@ -168,7 +168,9 @@ final class PipelineState: @unchecked Sendable {
                 endRun()
                 run = (topic, partition, owned[index] ? tasks[Int(partition)]!.applied[topic] : nil, nil)
             }
-            let fresh = owned[index] && offset > (run!.applied ?? Int64.min)
+            // Against the run's last fresh offset as well, so that an offset read again within the run (a reset
+            // after log truncation) is not applied twice and `applied` never goes back.
+            let fresh = owned[index] && offset > (run!.last ?? run!.applied ?? Int64.min)
             if fresh { run!.last = offset }
             if topic == configuration.repartitionTopic {
                 guard fresh else { continue }
