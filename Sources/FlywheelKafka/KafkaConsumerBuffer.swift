@@ -34,15 +34,13 @@ final class KafkaConsumerBuffer: Sendable {
         /// Takes the next event; consecutive message batches are handed out as one, up to `mergeLimit` messages,
         /// so that a trickle fetched a few messages at a time still reaches the application in batches.
         mutating func pop(mergeLimit: Int) -> KafkaConsumerEvent {
-            let entry = queue[head]
-            head += 1
-            deliveredSequence = entry.sequence
-            var event = entry.event
+            // A taken entry keeps no messages: the queue is compacted only now and then, and until then a taken
+            // batch would stay in memory beside the application's copy.
+            var event = take()
             if case .messages(var messages) = event {
                 while head < queue.count, case .messages(let more) = queue[head].event, messages.count + more.count <= mergeLimit {
+                    _ = take()
                     messages += more
-                    deliveredSequence = queue[head].sequence
-                    head += 1
                 }
                 bufferedMessages -= messages.count
                 event = .messages(messages)
@@ -51,6 +49,15 @@ final class KafkaConsumerBuffer: Sendable {
                 queue.removeFirst(head)
                 head = 0
             }
+            return event
+        }
+
+        /// The entry at `head`, left empty in the queue.
+        private mutating func take() -> KafkaConsumerEvent {
+            deliveredSequence = queue[head].sequence
+            let event = queue[head].event
+            queue[head].event = .messages([])
+            head += 1
             return event
         }
 
@@ -192,6 +199,16 @@ final class KafkaConsumerBuffer: Sendable {
 
     /// Whether an event is waiting to be taken, so that `next()` would return without waiting.
     var hasBufferedEvents: Bool { state.withLock { !$0.isEmpty } }
+
+    /// Messages the buffer still refers to, handed out or not (for tests: handed out ones must be none).
+    var heldMessages: Int {
+        state.withLock { state in
+            state.queue.reduce(0) { count, entry in
+                guard case .messages(let messages) = entry.event else { return count }
+                return count + messages.count
+            }
+        }
+    }
 
     /// The partitions of the messages waiting to be taken.
     var bufferedPartitions: Set<KafkaTopicPartition> {

@@ -49,6 +49,19 @@ struct ConsumerBufferTests {
         #expect(!buffer.hasBufferedEvents)
     }
 
+    @Test("messages handed to the application are not kept in the buffer until it compacts its queue")
+    func releasesTakenMessages() async throws {
+        let buffer = KafkaConsumerBuffer(capacity: 1000, mergeLimit: 10)
+        for offset in 0..<100 { buffer.push(.messages([message(Int64(offset))])) }
+        #expect(try await buffer.next() == .messages((0..<10).map { message(Int64($0)) }))
+        // Before, the ten taken batches stayed referenced (with a backlog, up to hundreds of megabytes beside the
+        // application's own copies).
+        #expect(buffer.heldMessages == 90)
+        for _ in 0..<9 { _ = try await buffer.next() }
+        #expect(buffer.heldMessages == 0)
+        #expect(!buffer.hasBufferedEvents)
+    }
+
     @Test("rebalance events are counted as they are accepted, before the application takes them; buffered partitions are known")
     func countsRebalances() async throws {
         let buffer = KafkaConsumerBuffer(capacity: 100)
