@@ -133,10 +133,8 @@ public struct IntakeDecoder: Sendable {
         public var events: FlattenSequence<[[IntakeStage.Event]]> { slices.joined() }
     }
 
-    /// Decodes like `decode(_:)`, a large batch in `parallelism` slices at once.
-    /// The messages at `indices` are decoded (all when nil).
-    public func decode(_ messages: [KafkaConsumerMessage], at indices: [Int]? = nil, parallelism: Int) async -> Batch {
-        let indices = indices ?? Array(messages.indices)
+    /// Decodes the messages at `indices` like `decode(_:)`, a large batch in `parallelism` slices at once.
+    public func decode(_ messages: [KafkaConsumerMessage], at indices: [Int], parallelism: Int) async -> Batch {
         guard parallelism > 1, indices.count >= 2 * IntakeDecoder.minimumSlice else {
             let slice = decodeSlice(messages, at: indices)
             return Batch(slices: [slice.events], deadLetters: slice.deadLetters, deadLetterSources: slice.deadLetterSources)

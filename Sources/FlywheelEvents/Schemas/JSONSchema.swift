@@ -56,16 +56,6 @@ public final class JSONSchema: Sendable {
         /// `properties`: names and their schemas, at the same indices.
         var propertyKeys: [String] = []
         var propertyNodes: [Node] = []
-
-        /// The index of the property `name`, searched from `start` on, then from the beginning.
-        func property(named name: String, from start: Int) -> Int? {
-            let count = propertyKeys.count
-            for step in 0..<count {
-                let index = (start + step) % count
-                if propertyKeys[index].hasSameCodePoints(as: name) { return index }
-            }
-            return nil
-        }
         var required: [String] = []
         var additionalProperties: Node?
         var propertyNames: Node?
@@ -87,6 +77,16 @@ public final class JSONSchema: Sendable {
         var not: Node?
         var ifThenElse: (condition: Node, then: Node?, otherwise: Node?)?
         var dateTime = false
+
+        /// The index of the property `name`, searched from `start` on, then from the beginning.
+        func property(named name: String, from start: Int) -> Int? {
+            let count = propertyKeys.count
+            for step in 0..<count {
+                let index = (start + step) % count
+                if propertyKeys[index].hasSameCodePoints(as: name) { return index }
+            }
+            return nil
+        }
     }
 
     public struct CompileError: Error, Sendable, CustomStringConvertible {

@@ -152,12 +152,12 @@ final class PipelineState: @unchecked Sendable {
         }
         var events = decoded.events.makeIterator()
         var event = events.next()
-        // Messages come in runs of one topic and partition: what the state had applied is read once per run, and
-        // the run's last fresh offset recorded once, at its end.
-        var run: (topic: String, partition: Int32, applied: Int64?, last: Int64?)?
+        // Messages come in runs of one topic and partition: what the state has applied is read once per run, kept
+        // up to date through it, and recorded once, at its end.
+        var run: (topic: String, partition: Int32, applied: Int64?, changed: Bool)?
         func endRun() {
-            guard let run, let last = run.last else { return }
-            tasks[Int(run.partition)]!.applied[run.topic] = last
+            guard let run, run.changed else { return }
+            tasks[Int(run.partition)]!.applied[run.topic] = run.applied
             touched.insert(run.partition)
         }
         for index in messages.indices {
@@ -166,12 +166,15 @@ final class PipelineState: @unchecked Sendable {
             let topic = messages[index].topic
             if run?.partition != partition || run?.topic != topic {
                 endRun()
-                run = (topic, partition, owned[index] ? tasks[Int(partition)]!.applied[topic] : nil, nil)
+                run = (topic, partition, owned[index] ? tasks[Int(partition)]!.applied[topic] : nil, false)
             }
-            // Against the run's last fresh offset as well, so that an offset read again within the run (a reset
-            // after log truncation) is not applied twice and `applied` never goes back.
-            let fresh = owned[index] && offset > (run!.last ?? run!.applied ?? Int64.min)
-            if fresh { run!.last = offset }
+            // An offset read again within the run (a reset after log truncation) is not applied twice, and
+            // `applied` never goes back.
+            let fresh = owned[index] && offset > (run!.applied ?? Int64.min)
+            if fresh {
+                run!.applied = offset
+                run!.changed = true
+            }
             if topic == configuration.repartitionTopic {
                 guard fresh else { continue }
                 let task = tasks[Int(partition)]!
@@ -287,25 +290,17 @@ final class PipelineState: @unchecked Sendable {
         guard !keys.isEmpty else { return }
         let time = event.event.timeMilliseconds ?? event.timestampMilliseconds ?? Int64(Date().timeIntervalSince1970 * 1000)
         let input = RuleInput(event: event.event, time: time, origin: event.source)
-        if keys.count == 1 {
-            // The usual case: one key, evaluated here or sent on whole.
-            let owner = KafkaPartitioner.partition(of: keys[0], partitions: partitions)
-            if owner == task.partition {
-                firings += task.engine.process(input, keys: nil)
-            } else {
-                records.append(RepartitionRecord(input: input, keys: keys).message(topic: configuration.repartitionTopic, partition: owner))
-                metrics.repartitioned.increment()
-            }
-            return
-        }
-        var local: Set<String> = []
         var elsewhere: [Int32: [String]] = [:]
         for key in keys {
             let owner = KafkaPartitioner.partition(of: key, partitions: partitions)
-            if owner == task.partition { local.insert(key) } else { elsewhere[owner, default: []].append(key) }
+            if owner != task.partition { elsewhere[owner, default: []].append(key) }
         }
-        if !local.isEmpty {
-            firings += task.engine.process(input, keys: elsewhere.isEmpty ? nil : local)
+        if elsewhere.isEmpty {
+            // The usual case: every key is this partition's, and no set of them is needed.
+            firings += task.engine.process(input, keys: nil)
+        } else {
+            let local = Set(keys.filter { KafkaPartitioner.partition(of: $0, partitions: partitions) == task.partition })
+            if !local.isEmpty { firings += task.engine.process(input, keys: local) }
         }
         for (owner, ownerKeys) in elsewhere.sorted(by: { $0.key < $1.key }) {
             records.append(RepartitionRecord(input: input, keys: ownerKeys).message(topic: configuration.repartitionTopic, partition: owner))
