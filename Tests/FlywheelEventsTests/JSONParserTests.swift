@@ -124,6 +124,36 @@ struct JSONParserTests {
         #expect(JSONWriter.string(.array([])) == "[]")
     }
 
+    @Test("a character that needs an escape is found at any place in a string of any length (checked in words)")
+    func escapesAtEveryPlace() throws {
+        func reference(_ scalar: Unicode.Scalar) -> String {
+            switch scalar {
+            case "\"": #"\""#
+            case "\\": #"\\"#
+            case "\n": #"\n"#
+            case "\r": #"\r"#
+            case "\t": #"\t"#
+            case _ where scalar.value < 0x20: "\\u00" + String(scalar.value >> 4, radix: 16) + String(scalar.value & 0xF, radix: 16)
+            default: String(scalar)
+            }
+        }
+        // Neighbours of every class the word test separates: below and at 0x20, around the quote and the
+        // backslash, DEL, and multi-byte characters.
+        let specials: [Unicode.Scalar] = ["\u{00}", "\u{01}", "\u{09}", "\u{0a}", "\u{1f}", " ", "!", "\"", "#", "[", "\\", "]", "\u{7f}", "é", "😀"]
+        for length in 1...17 {
+            for place in 0..<length {
+                for special in specials {
+                    var scalars = Array(repeating: Unicode.Scalar("a"), count: length)
+                    scalars[place] = special
+                    let text = String(String.UnicodeScalarView(scalars))
+                    let written = JSONWriter.string(.string(text))
+                    #expect(written == "\"" + scalars.map(reference).joined() + "\"", "length \(length), place \(place)")
+                    #expect(try JSONParser.parse(written) == .string(text))
+                }
+            }
+        }
+    }
+
     @Test("numbers are written as format prints them: integers without a fraction, the rest shortest round-trip")
     func numbers() throws {
         let numbers: [Double] = [

@@ -65,7 +65,39 @@ public enum JSONWriter {
     /// A string's length written: its bytes, their escapes and the quotes.
     private static func length(of text: String) -> Int {
         func escaped(_ bytes: some Sequence<UInt8>) -> Int { bytes.reduce(2) { $0 + escapedLength($1) } }
-        return text.utf8.withContiguousStorageIfAvailable(escaped) ?? escaped(text.utf8)
+        return text.utf8.withContiguousStorageIfAvailable { bytes in
+            needsEscape(bytes) ? escaped(bytes) : bytes.count + 2
+        } ?? escaped(text.utf8)
+    }
+
+    /// Whether any byte needs an escape (a quote, a backslash or a control character), looked at eight bytes at a
+    /// time: most strings need none.
+    static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let count = bytes.count
+        var index = 0
+        while index + 8 <= count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            if hasEscapedByte(word) { return true }
+            index += 8
+        }
+        guard index < count else { return false }
+        // The last bytes, padded with spaces, which need no escape.
+        var word: UInt64 = 0x2020_2020_2020_2020
+        withUnsafeMutableBytes(of: &word) { padded in
+            padded.baseAddress!.copyMemory(from: base + index, byteCount: count - index)
+        }
+        return hasEscapedByte(word)
+    }
+
+    /// Whether any of the eight bytes is below 0x20, a quote or a backslash (bytes of 0x80 and up never are).
+    private static func hasEscapedByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let control = (word &- 0x20 &* ones) & ~word & highs != 0
+        return control || hasZeroByte(word ^ (UInt64(UInt8(ascii: "\"")) &* ones))
+            || hasZeroByte(word ^ (UInt64(UInt8(ascii: "\\")) &* ones))
     }
 
     private static func escapedLength(_ byte: UInt8) -> Int {
@@ -129,7 +161,7 @@ public enum JSONWriter {
         put(UInt8(ascii: "\""), at: &cursor)
         // Most strings need no escape: copied in one go.
         let copied = text.utf8.withContiguousStorageIfAvailable { bytes in
-            guard !bytes.contains(where: { escapedLength($0) != 1 }) else { return false }
+            guard !needsEscape(bytes) else { return false }
             if let base = bytes.baseAddress { cursor.update(from: base, count: bytes.count) }
             cursor += bytes.count
             return true
