@@ -47,13 +47,11 @@ public final class JSONSchema: Sendable {
         var description: String { Types.names.filter { contains($0.1) }.map(\.0).sorted().joined(separator: " or ") }
     }
 
-    /// A compiled schema object; a class, so that checking a value never copies it.
-    private final class Rules: @unchecked Sendable {
-        // Mutated only while compiling, then shared read-only; Regex is not Sendable, so the class vouches for itself.
+    /// A schema object as it is compiled, keyword by keyword.
+    private struct Draft {
         var types: Types?
         var enumeration: [JSONValue]?
         var constant: JSONValue?
-        /// `properties`: names and their schemas, at the same indices.
         var propertyKeys: [String] = []
         var propertyNodes: [Node] = []
         var required: [String] = []
@@ -77,6 +75,74 @@ public final class JSONSchema: Sendable {
         var not: Node?
         var ifThenElse: (condition: Node, then: Node?, otherwise: Node?)?
         var dateTime = false
+    }
+
+    /// A compiled schema object; a class, so that checking a value never copies it, with constant fields, so that
+    /// reading one needs neither an exclusivity check nor a copy.
+    private final class Rules: @unchecked Sendable {
+        // Regex (inside a pattern) is not Sendable; the fields are constants, so the class vouches for itself.
+        let types: Types?
+        let enumeration: [JSONValue]?
+        let constant: JSONValue?
+        /// `properties`: names and their schemas, at the same indices.
+        let propertyKeys: [String]
+        let propertyNodes: [Node]
+        let required: [String]
+        let additionalProperties: Node?
+        let propertyNames: Node?
+        let minProperties: Int?
+        let maxProperties: Int?
+        let items: Node?
+        let minItems: Int?
+        let maxItems: Int?
+        let minLength: Int?
+        let maxLength: Int?
+        let patternSource: String?
+        let pattern: SchemaPattern?
+        let minimum: Double?
+        let maximum: Double?
+        let exclusiveMinimum: Double?
+        let exclusiveMaximum: Double?
+        let allOf: [Node]
+        let anyOf: [Node]
+        let oneOf: [Node]
+        let not: Node?
+        let condition: Node?
+        let then: Node?
+        let otherwise: Node?
+        let dateTime: Bool
+
+        init(_ draft: Draft) {
+            types = draft.types
+            enumeration = draft.enumeration
+            constant = draft.constant
+            propertyKeys = draft.propertyKeys
+            propertyNodes = draft.propertyNodes
+            required = draft.required
+            additionalProperties = draft.additionalProperties
+            propertyNames = draft.propertyNames
+            minProperties = draft.minProperties
+            maxProperties = draft.maxProperties
+            items = draft.items
+            minItems = draft.minItems
+            maxItems = draft.maxItems
+            minLength = draft.minLength
+            maxLength = draft.maxLength
+            patternSource = draft.pattern?.source
+            pattern = draft.pattern?.matcher
+            minimum = draft.minimum
+            maximum = draft.maximum
+            exclusiveMinimum = draft.exclusiveMinimum
+            exclusiveMaximum = draft.exclusiveMaximum
+            allOf = draft.allOf
+            anyOf = draft.anyOf
+            oneOf = draft.oneOf
+            not = draft.not
+            condition = draft.ifThenElse?.condition
+            then = draft.ifThenElse?.then
+            otherwise = draft.ifThenElse?.otherwise
+            dateTime = draft.dateTime
+        }
 
         /// The index of the property `name`, searched from `start` on, then from the beginning.
         func property(named name: String, from start: Int) -> Int? {
@@ -128,7 +194,7 @@ public final class JSONSchema: Sendable {
         guard case .object(let object) = schema else {
             throw CompileError(pointer: JSONPointer.make(pointer), message: "a schema is an object or a boolean")
         }
-        let rules = Rules()
+        var rules = Draft()
         func fail(_ key: String, _ message: String) -> CompileError {
             CompileError(pointer: JSONPointer.make(pointer + [key]), message: message)
         }
@@ -216,7 +282,7 @@ public final class JSONSchema: Sendable {
             }
         }
         if let condition { rules.ifThenElse = (condition, then, otherwise) }
-        return .schema(rules)
+        return .schema(Rules(rules))
     }
 
     // MARK: Validation
@@ -276,8 +342,8 @@ public final class JSONSchema: Sendable {
                 if let minLength = rules.minLength, length < minLength { validation.fail("shorter than \(minLength) characters") }
                 if let maxLength = rules.maxLength, length > maxLength { validation.fail("longer than \(maxLength) characters") }
             }
-            if let pattern = rules.pattern, !pattern.matcher.matches(text) {
-                validation.fail("does not match the pattern \(pattern.source)")
+            if rules.pattern?.matches(text) == false {
+                validation.fail("does not match the pattern \(rules.patternSource ?? "")")
             }
             if rules.dateTime, RFC3339.milliseconds(text) == nil { validation.fail("is not an RFC 3339 date-time") }
         case .number(let number):
@@ -340,10 +406,10 @@ public final class JSONSchema: Sendable {
             validation.fail("must match exactly one of the oneOf schemas")
         }
         if let not = rules.not, conforms(value, to: not) { validation.fail("matches a schema it must not match") }
-        if let (condition, then, otherwise) = rules.ifThenElse {
+        if let condition = rules.condition {
             if conforms(value, to: condition) {
-                if let then { check(value, against: then, into: &validation) }
-            } else if let otherwise {
+                if let then = rules.then { check(value, against: then, into: &validation) }
+            } else if let otherwise = rules.otherwise {
                 check(value, against: otherwise, into: &validation)
             }
         }
