@@ -1,4 +1,4 @@
-import FlywheelEvents
+@testable import FlywheelEvents
 import Testing
 
 @Suite("CloudEvents Kafka binding")
@@ -130,5 +130,103 @@ struct CloudEventKafkaCodecPropertyTests {
             }
             if let time = event.time { #expect(RFC3339.string(milliseconds: RFC3339.milliseconds(time)!) == time) }
         }
+    }
+}
+
+@Suite("Structured CloudEvents read in place")
+struct StructuredEnvelopeTests {
+    /// An envelope written by hand: names sometimes escaped or repeated, values of every type, spacing anywhere.
+    static func randomEnvelope(_ rng: inout JSONParserTests.SplitMix64) -> [UInt8] {
+        let names = [
+            "specversion", "id", "source", "type", "time", "subject", "dataschema", "datacontenttype", "data", "data_base64",
+            "traceparent", "x1", "Bad-Name", "",
+        ]
+        func escapedName(_ name: String) -> String {
+            // The same name with one character as a \u escape, which a reader must match like the plain name.
+            guard !name.isEmpty, Int.random(in: 0..<4, using: &rng) == 0 else { return name }
+            let index = Int.random(in: 0..<name.count, using: &rng)
+            let scalar = name.unicodeScalars[name.unicodeScalars.index(name.unicodeScalars.startIndex, offsetBy: index)]
+            let hex = String(scalar.value, radix: 16)
+            return String(name.unicodeScalars.prefix(index)) + "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                + String(name.unicodeScalars.dropFirst(index + 1))
+        }
+        func space() -> String { ["", "", " ", "\n\t "].randomElement(using: &rng)! }
+        func value(for name: String) -> String {
+            switch Int.random(in: 0..<14, using: &rng) {
+            case 0...8:
+                switch name {
+                case "specversion": return #""1.0""#
+                case "time": return #""2026-11-22T10:00:00.5Z""#
+                case "datacontenttype": return [#""application/json""#, #""text/plain""#].randomElement(using: &rng)!
+                default: return [#""v""#, #""v\"x""#, #""v\u00e9 x""#, #""v\u00"#].randomElement(using: &rng)!
+                }
+            case 9: return JSONWriter.string(JSONParserTests.randomValue(&rng))
+            case 10: return "null"
+            case 11: return ["7", "-0.5e3", "true", "false"].randomElement(using: &rng)!
+            default: return #"{"rows":1,"nested":[1,{"a":"b"}]}"#
+            }
+        }
+        var members: [String] = []
+        var required = ["specversion", "id", "source", "type"].filter { _ in Int.random(in: 0..<8, using: &rng) > 0 }
+        for _ in 0..<Int.random(in: 0...3, using: &rng) { required.append(names.randomElement(using: &rng)!) }
+        if Int.random(in: 0..<6, using: &rng) == 0, let repeated = required.randomElement(using: &rng) { required.append(repeated) }
+        for name in required.shuffled(using: &rng) {
+            members.append(space() + "\"" + escapedName(name) + "\"" + space() + ":" + space() + value(for: name) + space())
+        }
+        var bytes = Array(("{" + members.joined(separator: ",") + "}").utf8)
+        switch Int.random(in: 0..<16, using: &rng) {
+        case 0: bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &rng)))
+        case 1: bytes.insert([0x22, 0x5C, 0x2C, 0x7D, 0x01, 0xFF, 0x20].randomElement(using: &rng)!, at: Int.random(in: 0...bytes.count, using: &rng))
+        case 2: bytes = Array("[".utf8) + bytes + Array("]".utf8)
+        case 3: bytes += Array(" x".utf8)
+        default: break
+        }
+        return bytes
+    }
+
+    enum Outcome: Equatable {
+        case event(CloudEvent)
+        case refused(CloudEventDecodingError.Reason, field: String?, detail: String)
+    }
+
+    static func outcome(_ codec: CloudEventKafkaCodec, _ value: [UInt8]) -> Outcome {
+        let record = CloudEventRecord(key: nil, value: value, headers: [.init(name: "content-type", string: "application/cloudevents+json")])
+        do {
+            return .event(try codec.decode(record))
+        } catch {
+            return .refused(error.reason, field: error.field, detail: error.detail)
+        }
+    }
+
+    @Test("an envelope read in place decodes as its parsed and rewritten form does, flaws and all (property, 3,000 envelopes)", arguments: 0..<3)
+    func sameAsParsed(seed: UInt64) throws {
+        var rng = JSONParserTests.SplitMix64(state: 7000 + seed)
+        let codec = CloudEventKafkaCodec(limits: JSONLimits(maxDepth: 4))
+        var kinds: Set<String> = []
+        for _ in 0..<1000 {
+            let bytes = Self.randomEnvelope(&rng)
+            let text = String(decoding: bytes, as: UTF8.self)
+            let expected: Outcome
+            do {
+                // What the whole-document parser says: its error, or the document rewritten without escapes in names,
+                // spacing or repeats, which is read member by member the plain way.
+                let parsed = try JSONParser.parse(bytes, limits: codec.limits)
+                if case .object = parsed {
+                    expected = Self.outcome(codec, JSONWriter.bytes(parsed))
+                } else {
+                    expected = .refused(.notJSON, field: nil, detail: "a structured CloudEvent must be a JSON object")
+                }
+            } catch {
+                expected = .refused(
+                    CloudEventDecodingError.Reason(error.kind), field: error.pointer.isEmpty ? nil : error.pointer, detail: error.description)
+            }
+            #expect(Self.outcome(codec, bytes) == expected, "\(text)")
+            switch expected {
+            case .event: kinds.insert("event")
+            case .refused(let reason, _, _): kinds.insert(reason.name)
+            }
+        }
+        // The envelopes reach every outcome.
+        #expect(kinds.isSuperset(of: ["event", "not_json", "duplicate_key", "invalid_utf8", "too_deep", "missing_attribute", "invalid_attribute"]), "\(kinds)")
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The Kafka protocol binding of CloudEvents 1.0: binary mode (`ce_` headers, data as the value) and structured
 /// mode (`application/cloudevents+json` value). Flywheel's events carry JSON data.
 public struct CloudEventKafkaCodec: Sendable {
@@ -69,31 +75,55 @@ public struct CloudEventKafkaCodec: Sendable {
     }
 
     private func decodeStructured(_ value: [UInt8]) throws(CloudEventDecodingError) -> CloudEvent {
-        guard case .object(let object) = try parse(value, pointerPrefix: "") else {
-            throw CloudEventDecodingError(reason: .notJSON, field: nil, detail: "a structured CloudEvent must be a JSON object")
-        }
         var attributes = Attributes()
         var data: JSONValue?
-        for member in object {
-            switch (member.key, member.value) {
-            case ("data", let value):
-                data = value
-            case ("data_base64", _):
-                throw CloudEventDecodingError(
-                    reason: .invalidAttribute, field: "data_base64", detail: "binary data is not accepted; Flywheel events carry JSON data")
-            case (_, .string(let text)):
-                attributes.set(member.key, text)
-            case (_, .number(let number)) where !CloudEvent.contextAttributes.contains(member.key):
-                attributes.set(member.key, JSONWriter.format(number))
-            case (_, .bool(let flag)) where !CloudEvent.contextAttributes.contains(member.key):
-                attributes.set(member.key, flag ? "true" : "false")
-            case (_, .null):
-                continue
-            default:
-                throw CloudEventDecodingError(
-                    reason: .invalidAttribute, field: member.key, detail: "attribute must be a string, not \(member.value.typeName)")
-            }
+        // An attribute that cannot be used is reported once the whole document has been read, so that a document
+        // that is not JSON is reported as such, wherever its flaw.
+        var refusal: CloudEventDecodingError?
+        func refuse(_ field: String, _ detail: String) {
+            refusal = refusal ?? CloudEventDecodingError(reason: .invalidAttribute, field: field, detail: detail)
         }
+        // The envelope is read member by member, in place: its names are matched as bytes, its attributes read
+        // straight into strings, and only `data` becomes a JSON value.
+        let isObject: Bool
+        do {
+            isObject = try JSONParser.readMembers(of: value, limits: limits) { (name, reader) throws(JSONError) in
+                switch Attributes.Field(name) {
+                case .data?:
+                    data = try reader.value()
+                case .dataBase64?:
+                    _ = try reader.value()
+                    refuse("data_base64", "binary data is not accepted; Flywheel events carry JSON data")
+                case let field?:
+                    if reader.isString {
+                        attributes.set(field, try reader.string())
+                        return
+                    }
+                    let value = try reader.value()
+                    if value != .null { refuse("\(field)", "attribute must be a string, not \(value.typeName)") }
+                case nil:
+                    let key = String(decoding: name, as: UTF8.self)
+                    if reader.isString {
+                        attributes.extensions[key] = try reader.string()
+                        return
+                    }
+                    switch try reader.value() {
+                    case .number(let number): attributes.extensions[key] = JSONWriter.format(number)
+                    case .bool(let flag): attributes.extensions[key] = flag ? "true" : "false"
+                    case .null: break
+                    case let other: refuse(key, "attribute must be a string, not \(other.typeName)")
+                    }
+                }
+            }
+        } catch {
+            throw CloudEventKafkaCodec.decodingError(error, pointerPrefix: "")
+        }
+        guard isObject else {
+            // Not an object: whether it is JSON at all says the parser.
+            _ = try parse(value, pointerPrefix: "")
+            throw CloudEventDecodingError(reason: .notJSON, field: nil, detail: "a structured CloudEvent must be a JSON object")
+        }
+        if let refusal { throw refusal }
         let contentType = attributes.datacontenttype
         if let contentType, !CloudEventKafkaCodec.isJSON(contentType) {
             throw CloudEventDecodingError(
@@ -118,6 +148,60 @@ public struct CloudEventKafkaCodec: Sendable {
         var isEmpty: Bool {
             specversion == nil && id == nil && source == nil && type == nil && time == nil && subject == nil && dataschema == nil
                 && datacontenttype == nil && extensions.isEmpty
+        }
+
+        /// The attributes a structured event names, and its data.
+        enum Field: CustomStringConvertible {
+            case specversion, id, source, type, time, subject, dataschema, datacontenttype, data, dataBase64
+
+            /// The member named by these UTF-8 bytes, if it is one.
+            init?(_ name: UnsafeBufferPointer<UInt8>) {
+                func named(_ literal: StaticString) -> Bool {
+                    literal.utf8CodeUnitCount == name.count && memcmp(literal.utf8Start, name.baseAddress!, name.count) == 0
+                }
+                switch name.count {
+                case 2 where named("id"): self = .id
+                case 4 where named("type"): self = .type
+                case 4 where named("time"): self = .time
+                case 4 where named("data"): self = .data
+                case 6 where named("source"): self = .source
+                case 7 where named("subject"): self = .subject
+                case 10 where named("dataschema"): self = .dataschema
+                case 11 where named("specversion"): self = .specversion
+                case 11 where named("data_base64"): self = .dataBase64
+                case 15 where named("datacontenttype"): self = .datacontenttype
+                default: return nil
+                }
+            }
+
+            var description: String {
+                switch self {
+                case .specversion: "specversion"
+                case .id: "id"
+                case .source: "source"
+                case .type: "type"
+                case .time: "time"
+                case .subject: "subject"
+                case .dataschema: "dataschema"
+                case .datacontenttype: "datacontenttype"
+                case .data: "data"
+                case .dataBase64: "data_base64"
+                }
+            }
+        }
+
+        mutating func set(_ field: Field, _ value: String) {
+            switch field {
+            case .specversion: specversion = value
+            case .id: id = value
+            case .source: source = value
+            case .type: type = value
+            case .time: time = value
+            case .subject: subject = value
+            case .dataschema: dataschema = value
+            case .datacontenttype: datacontenttype = value
+            case .data, .dataBase64: preconditionFailure("\(field) is not an attribute")
+            }
         }
 
         /// Records an attribute; a repeated name keeps the last value.
@@ -175,10 +259,14 @@ public struct CloudEventKafkaCodec: Sendable {
         do {
             return try JSONParser.parse(bytes, limits: limits)
         } catch {
-            throw CloudEventDecodingError(
-                reason: CloudEventDecodingError.Reason(error.kind), field: error.pointer.isEmpty ? nil : pointerPrefix + error.pointer,
-                detail: error.description)
+            throw CloudEventKafkaCodec.decodingError(error, pointerPrefix: pointerPrefix)
         }
+    }
+
+    private static func decodingError(_ error: JSONError, pointerPrefix: String) -> CloudEventDecodingError {
+        CloudEventDecodingError(
+            reason: CloudEventDecodingError.Reason(error.kind), field: error.pointer.isEmpty ? nil : pointerPrefix + error.pointer,
+            detail: error.description)
     }
 
     private func text(_ header: CloudEventRecord.Header, field: String) throws(CloudEventDecodingError) -> String {

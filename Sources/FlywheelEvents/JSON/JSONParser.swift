@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A strict JSON (RFC 8259) parser: rejects invalid UTF-8, duplicate keys, nesting deeper than the limit, numbers
 /// a Double cannot hold, and trailing content, and says where.
 public struct JSONParser {
@@ -10,6 +16,123 @@ public struct JSONParser {
 
     public static func parse(_ text: String, limits: JSONLimits = JSONLimits()) throws(JSONError) -> JSONValue {
         try parse(Array(text.utf8), limits: limits)
+    }
+
+    /// Reads a document that is an object member by member, without making a value of it: `member` is given each
+    /// name (its UTF-8, unescaped) and reads the value, all of it, from the reader it is given. The same checks as
+    /// `parse` apply, duplicate names included.
+    ///
+    /// Returns false, having read nothing, if the document is not an object: `parse` then says what it is.
+    static func readMembers(
+        of bytes: [UInt8], limits: JSONLimits,
+        _ member: (_ name: UnsafeBufferPointer<UInt8>, _ value: inout JSONMemberReader) throws(JSONError) -> Void
+    ) throws(JSONError) -> Bool {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONError) -> Bool in
+            var reader = JSONMemberReader(reader: Reader(bytes: buffer, limits: limits))
+            return try reader.readDocument(member)
+        }
+    }
+}
+
+/// Reads the members of a document's top-level object in place (`JSONParser.readMembers`): the value of each
+/// member, as a string or as any JSON value.
+struct JSONMemberReader {
+    fileprivate var reader: Reader
+
+    /// Whether the value is a string.
+    var isString: Bool { reader.peek(UInt8(ascii: "\"")) }
+
+    mutating func string() throws(JSONError) -> String { try reader.string() }
+
+    mutating func value() throws(JSONError) -> JSONValue { try reader.value() }
+
+    fileprivate mutating func readDocument(
+        _ member: (_ name: UnsafeBufferPointer<UInt8>, _ value: inout JSONMemberReader) throws(JSONError) -> Void
+    ) throws(JSONError) -> Bool {
+        try reader.checkDocument()
+        reader.skipWhitespace()
+        guard reader.peek(UInt8(ascii: "{")) else { return false }
+        try reader.enter()
+        reader.position += 1
+        // Names seen, as offsets of their opening quotes, compared by their bytes as written while no name has
+        // an escape; by code points once one has.
+        var seen: [Int] = []
+        var escaped: Set<CodePointKey>?
+        reader.skipWhitespace()
+        if reader.peek(UInt8(ascii: "}")) {
+            reader.position += 1
+        } else {
+            while true {
+                reader.skipWhitespace()
+                guard reader.peek(UInt8(ascii: "\"")) else { throw reader.error(.syntax, "expected a member name in double quotes") }
+                let keyStart = reader.position
+                let key = try reader.rawString()
+                if key.escaped || escaped != nil {
+                    if escaped == nil {
+                        escaped = Set(seen.map { start in
+                            var name = reader
+                            name.position = start
+                            return CodePointKey(text: (try? name.string()) ?? "")
+                        })
+                    }
+                    var name = reader
+                    name.position = keyStart
+                    let text = try name.string()
+                    if !escaped!.insert(CodePointKey(text: text)).inserted {
+                        reader.path.append(keyStart)
+                        throw reader.error(.duplicateKey, "duplicate key \"\(text)\"", at: keyStart)
+                    }
+                } else {
+                    let bytes = reader.bytes
+                    let isDuplicate = seen.contains { start in
+                        let count = key.end - keyStart
+                        return bytes[start + count - 1] == UInt8(ascii: "\"")
+                            && memcmp(bytes.baseAddress! + start, bytes.baseAddress! + keyStart, count) == 0
+                    }
+                    if isDuplicate {
+                        reader.path.append(keyStart)
+                        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[keyStart + 1..<key.end - 1]), as: UTF8.self)
+                        throw reader.error(.duplicateKey, "duplicate key \"\(text)\"", at: keyStart)
+                    }
+                }
+                seen.append(keyStart)
+                reader.skipWhitespace()
+                guard reader.peek(UInt8(ascii: ":")) else {
+                    var name = reader
+                    name.position = keyStart
+                    throw reader.error(.syntax, "expected ':' after member name \"\((try? name.string()) ?? "")\"")
+                }
+                reader.position += 1
+                reader.skipWhitespace()
+                reader.path.append(keyStart)
+                let valueStart = reader.position
+                if key.escaped {
+                    var name = reader
+                    name.position = keyStart
+                    let unescaped = Array(try name.string().utf8)
+                    try unescaped.withUnsafeBufferPointer { (name) throws(JSONError) in try member(name, &self) }
+                } else {
+                    try member(UnsafeBufferPointer(rebasing: reader.bytes[keyStart + 1..<key.end - 1]), &self)
+                }
+                precondition(reader.position > valueStart, "a member's value was not read")
+                reader.path.removeLast()
+                reader.skipWhitespace()
+                if reader.peek(UInt8(ascii: ",")) {
+                    reader.position += 1
+                    continue
+                }
+                if reader.peek(UInt8(ascii: "}")) {
+                    reader.position += 1
+                    break
+                }
+                throw reader.error(
+                    .syntax, reader.position < reader.bytes.count ? "expected ',' or '}' in an object" : "unexpected end of input in an object")
+            }
+        }
+        reader.depth -= 1
+        reader.skipWhitespace()
+        if reader.position < reader.bytes.count { throw reader.error(.syntax, "unexpected content after the JSON value") }
+        return true
     }
 }
 
@@ -28,17 +151,22 @@ private struct Reader {
     }
 
     mutating func document() throws(JSONError) -> JSONValue {
+        try checkDocument()
+        skipWhitespace()
+        let value = try self.value()
+        skipWhitespace()
+        if position < bytes.count { throw error(.syntax, "unexpected content after the JSON value") }
+        return value
+    }
+
+    /// The checks of the document as a whole: its size and its UTF-8.
+    func checkDocument() throws(JSONError) {
         if bytes.count > limits.maxBytes {
             throw error(.tooLarge, "the document has \(bytes.count) bytes, more than the limit of \(limits.maxBytes)", at: limits.maxBytes)
         }
         if let invalid = Reader.firstInvalidUTF8(bytes) {
             throw error(.invalidUTF8, "invalid UTF-8", at: invalid)
         }
-        skipWhitespace()
-        let value = try self.value()
-        skipWhitespace()
-        if position < bytes.count { throw error(.syntax, "unexpected content after the JSON value") }
-        return value
     }
 
     // MARK: Values
@@ -180,6 +308,26 @@ private struct Reader {
             throw error(.numberOutOfRange, "number \(text.prefix(40)) is out of range", at: start)
         }
         return value
+    }
+
+    /// Reads past a string without making it, with the checks of `string()`: where it ends (after its closing
+    /// quote) and whether it has escapes.
+    mutating func rawString() throws(JSONError) -> (end: Int, escaped: Bool) {
+        let start = position
+        var index = position + 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                guard index - start <= limits.maxStringBytes else { break }
+                position = index + 1
+                return (position, false)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            index += 1
+        }
+        // Escapes, or an error to report: read as a string.
+        _ = try string()
+        return (position, true)
     }
 
     mutating func string() throws(JSONError) -> String {
