@@ -154,6 +154,16 @@ struct JSONParserTests {
         }
     }
 
+    @Test("integers read digit by digit equal what Double reads from their text, up to and past 15 digits")
+    func integers() throws {
+        let texts = ["0", "-0", "7", "-7", "10", "123456789012345", "-999999999999999", "1234567890123456", "99999999999999999999", "12.5", "1e3"]
+        for text in texts {
+            let parsed = try JSONParser.parse(text)
+            #expect(parsed == .number(Double(text)!), "\(text)")
+            #expect(parsed.numberValue?.sign == Double(text)!.sign, "\(text)")
+        }
+    }
+
     @Test("numbers are written as format prints them: integers without a fraction, the rest shortest round-trip")
     func numbers() throws {
         let numbers: [Double] = [

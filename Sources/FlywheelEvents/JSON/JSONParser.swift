@@ -303,6 +303,13 @@ private struct Reader {
             guard position < bytes.count, isDigit(bytes[position]) else { throw error(.syntax, "invalid number: expected an exponent") }
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         }
+        // An integer of up to 15 digits, the usual count or size, is exact as a Double: computed directly.
+        let digitsStart = bytes[start] == UInt8(ascii: "-") ? start + 1 : start
+        if position - digitsStart <= 15, bytes[digitsStart..<position].allSatisfy(isDigit) {
+            var magnitude: Int64 = 0
+            for byte in bytes[digitsStart..<position] { magnitude = magnitude * 10 + Int64(byte - UInt8(ascii: "0")) }
+            return digitsStart == start ? Double(magnitude) : -Double(magnitude)
+        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
             throw error(.numberOutOfRange, "number \(text.prefix(40)) is out of range", at: start)
