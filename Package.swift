@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "FlywheelServiceTests",
             dependencies: [
-                "FlywheelService", "FlywheelKafka", "FlywheelYAML",
+                "FlywheelService", "FlywheelPipeline", "FlywheelKafka", "FlywheelYAML",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -75,19 +75,14 @@ public enum JSONWriter {
     static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let count = bytes.count
+        guard count >= 8 else { return bytes.contains { escapedLength($0) != 1 } }
         var index = 0
         while index + 8 <= count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            if hasEscapedByte(word) { return true }
+            if hasEscapedByte(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) { return true }
             index += 8
         }
-        guard index < count else { return false }
-        // The last bytes, padded with spaces, which need no escape.
-        var word: UInt64 = 0x2020_2020_2020_2020
-        withUnsafeMutableBytes(of: &word) { padded in
-            padded.baseAddress!.copyMemory(from: base + index, byteCount: count - index)
-        }
-        return hasEscapedByte(word)
+        // The last bytes, in the word that ends with them.
+        return index < count && hasEscapedByte(UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self))
     }
 
     /// Whether any of the eight bytes is below 0x20, a quote or a backslash (bytes of 0x80 and up never are).
