@@ -25,7 +25,9 @@ public final class KafkaConsumer: Service, Sendable {
         var groupLogger = logger
         groupLogger[metadataKey: LogKey.groupID] = "\(configuration.groupID)"
         let logger = groupLogger
-        let buffer = KafkaConsumerBuffer(capacity: configuration.bufferCapacity, mergeLimit: configuration.maxBatchSize)
+        let buffer = KafkaConsumerBuffer(
+            capacity: configuration.bufferCapacity, capacityBytes: configuration.bufferCapacityBytes,
+            mergeLimit: configuration.maxBatchSize, mergeLimitBytes: configuration.maxBatchBytes)
         let client = try RDKafkaClient(kind: .consumer, properties: configuration.properties, logger: logger) { conf in
             rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
                 guard let rk, let opaque else { return }
@@ -213,6 +215,7 @@ public final class KafkaConsumer: Service, Sendable {
         let client = self.client
         let buffer = self.buffer
         let maxBatchSize = configuration.maxBatchSize
+        let maxBatchBytes = configuration.maxBatchBytes
         let reader = self.reader
         let latch = self.shutdownLatch
         let queue = RDKafkaQueue(client.withHandle { rd_kafka_queue_get_consumer($0) }!, client: client)
@@ -221,7 +224,9 @@ public final class KafkaConsumer: Service, Sendable {
             let outcome = queue.withQueue { reader.consumeBatch(from: $0, client: client, maxCount: maxBatchSize) }
             switch outcome {
             case .messages(let messages):
-                if !messages.isEmpty { buffer.push(.messages(messages)) }
+                for batch in KafkaConsumerMessage.batches(of: messages, maxBytes: maxBatchBytes) {
+                    buffer.push(.messages(batch.messages), bytes: batch.bytes)
+                }
                 return true
             case .fatal(let error):
                 client.logger.error("Consumer failed", metadata: [LogKey.error: "\(error)"])

@@ -14,9 +14,10 @@ final class KafkaConsumerBuffer: Sendable {
     }
 
     private struct State {
-        var queue: [(sequence: UInt64, event: KafkaConsumerEvent)] = []
+        var queue: [(sequence: UInt64, event: KafkaConsumerEvent, bytes: Int)] = []
         var head = 0
         var bufferedMessages = 0
+        var bufferedBytes = 0
         var nextSequence: UInt64 = 1
         var deliveredSequence: UInt64 = 0
         var acknowledgedSequence: UInt64 = 0
@@ -31,18 +32,25 @@ final class KafkaConsumerBuffer: Sendable {
 
         var isEmpty: Bool { head == queue.count }
 
-        /// Takes the next event; consecutive message batches are handed out as one, up to `mergeLimit` messages,
-        /// so that a trickle fetched a few messages at a time still reaches the application in batches.
-        mutating func pop(mergeLimit: Int) -> KafkaConsumerEvent {
+        /// Takes the next event; consecutive message batches are handed out as one, up to `mergeLimit` messages and
+        /// `mergeLimitBytes` bytes, so that a trickle fetched a few messages at a time still reaches the application
+        /// in batches.
+        mutating func pop(mergeLimit: Int, mergeLimitBytes: Int) -> KafkaConsumerEvent {
             // A taken entry keeps no messages: the queue is compacted only now and then, and until then a taken
             // batch would stay in memory beside the application's copy.
+            let bytes = queue[head].bytes
             var event = take()
             if case .messages(var messages) = event {
-                while head < queue.count, case .messages(let more) = queue[head].event, messages.count + more.count <= mergeLimit {
+                var total = bytes
+                while head < queue.count, case .messages(let more) = queue[head].event, messages.count + more.count <= mergeLimit,
+                    total + queue[head].bytes <= mergeLimitBytes
+                {
+                    total += queue[head].bytes
                     _ = take()
                     messages += more
                 }
                 bufferedMessages -= messages.count
+                bufferedBytes -= total
                 event = .messages(messages)
             }
             if head > 64, head * 2 > queue.count {
@@ -71,19 +79,28 @@ final class KafkaConsumerBuffer: Sendable {
     private let state = Mutex(State())
     private let pollThreadWakeUp = DispatchSemaphore(value: 0)
     let capacity: Int
-    /// The most messages one `.messages` event hands out when consecutive batches are merged.
+    let capacityBytes: Int
+    /// The most messages and bytes one `.messages` event hands out when consecutive batches are merged.
     let mergeLimit: Int
+    let mergeLimitBytes: Int
 
-    init(capacity: Int, mergeLimit: Int = .max) {
+    /// The poll thread waits while `capacity` messages or `capacityBytes` bytes (`KafkaConsumerMessage.byteCount`)
+    /// are buffered.
+    init(capacity: Int, capacityBytes: Int = .max, mergeLimit: Int = .max, mergeLimitBytes: Int = .max) {
         self.capacity = capacity
+        self.capacityBytes = capacityBytes
         self.mergeLimit = mergeLimit
+        self.mergeLimitBytes = mergeLimitBytes
     }
 
     // MARK: Poll-thread side
 
-    /// Appends an event; returns its sequence number, or nil once the buffer no longer accepts events.
+    /// Appends an event, whose messages hold `bytes` bytes (counted if not given); returns its sequence number, or
+    /// nil once the buffer no longer accepts events.
     @discardableResult
-    func push(_ event: KafkaConsumerEvent) -> UInt64? {
+    func push(_ event: KafkaConsumerEvent, bytes: Int? = nil) -> UInt64? {
+        var bytes = bytes ?? 0
+        if bytes == 0, case .messages(let messages) = event { for message in messages { bytes += message.byteCount } }
         let (sequence, waiter): (UInt64?, CheckedContinuation<KafkaConsumerEvent?, any Error>?) = state.withLock { state in
             guard case .running = state.phase else { return (nil, nil) }
             let sequence = state.nextSequence
@@ -94,8 +111,11 @@ final class KafkaConsumerBuffer: Sendable {
                 state.deliveredSequence = sequence
                 return (sequence, waiter)
             }
-            state.queue.append((sequence, event))
-            if case .messages(let messages) = event { state.bufferedMessages += messages.count }
+            state.queue.append((sequence, event, bytes))
+            if case .messages(let messages) = event {
+                state.bufferedMessages += messages.count
+                state.bufferedBytes += bytes
+            }
             return (sequence, nil)
         }
         waiter?.resume(returning: event)
@@ -107,7 +127,7 @@ final class KafkaConsumerBuffer: Sendable {
         while true {
             let outcome: Bool? = state.withLock { state in
                 guard case .running = state.phase else { return false }
-                if state.bufferedMessages < capacity { return true }
+                if state.bufferedMessages < capacity, state.bufferedBytes < capacityBytes { return true }
                 state.pollThreadWaiting = true
                 return nil
             }
@@ -146,7 +166,7 @@ final class KafkaConsumerBuffer: Sendable {
                 let (outcome, wake): (Outcome, Bool) = state.withLock { state in
                     state.acknowledgedSequence = state.deliveredSequence
                     if !state.isEmpty {
-                        let event = state.pop(mergeLimit: mergeLimit)
+                        let event = state.pop(mergeLimit: mergeLimit, mergeLimitBytes: mergeLimitBytes)
                         return (.event(event), state.takePollThreadWakeUp())
                     }
                     switch state.phase {

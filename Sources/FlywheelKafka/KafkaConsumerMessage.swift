@@ -24,6 +24,36 @@ public struct KafkaConsumerMessage: Sendable, Hashable, CustomStringConvertible 
 
     public var topicPartition: KafkaTopicPartition { KafkaTopicPartition(topic: topic, partition: partition) }
 
+    /// `messages` in order, in batches of at most `maxBytes` bytes each (a larger message alone), with their byte
+    /// counts; none if there are no messages.
+    static func batches(of messages: [KafkaConsumerMessage], maxBytes: Int) -> [(messages: [KafkaConsumerMessage], bytes: Int)] {
+        var total = 0
+        for message in messages { total += message.byteCount }
+        guard total > maxBytes else { return messages.isEmpty ? [] : [(messages, total)] }
+        var batches: [(messages: [KafkaConsumerMessage], bytes: Int)] = []
+        var batch: [KafkaConsumerMessage] = []
+        var bytes = 0
+        for message in messages {
+            let size = message.byteCount
+            if !batch.isEmpty, bytes + size > maxBytes {
+                batches.append((batch, bytes))
+                batch = []
+                bytes = 0
+            }
+            batch.append(message)
+            bytes += size
+        }
+        batches.append((batch, bytes))
+        return batches
+    }
+
+    /// The bytes the message holds: its key, value and header values, as batch and buffer limits count them.
+    public var byteCount: Int {
+        var count = (key?.count ?? 0) + (value?.count ?? 0)
+        for header in headers { count += header.key.utf8.count + (header.value?.count ?? 0) }
+        return count
+    }
+
     /// Where this message is: `topic/partition@offset`, as error messages and dead-letter headers name it.
     public var coordinates: String { "\(topic)/\(partition)@\(offset)" }
 

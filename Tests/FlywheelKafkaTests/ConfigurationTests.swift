@@ -92,6 +92,14 @@ struct ConfigurationTests {
                 logger: testLogger())
         }
         #expect(error?.reason == "configuration field groupID is empty")
+
+        var small = KafkaConsumerConfiguration(client: client, groupID: "g", topics: ["t"])
+        small.maxBatchBytes = 1 << 20
+        small.bufferCapacityBytes = 1 << 19
+        let bytesError = await #expect(throws: KafkaError.self) {
+            _ = try await KafkaConsumer(configuration: small, logger: testLogger())
+        }
+        #expect(bytesError?.reason == "configuration field bufferCapacityBytes must be at least maxBatchBytes")
     }
 
     @Test("durations convert to whole milliseconds")

@@ -93,6 +93,53 @@ struct ConsumerBufferTests {
         for await _ in done {}
     }
 
+    func message(_ offset: Int64, bytes: Int) -> KafkaConsumerMessage {
+        KafkaConsumerMessage(topic: "t", partition: 0, offset: offset, key: nil, value: Array(repeating: 0, count: bytes))
+    }
+
+    @Test("the poll thread also waits while the buffer holds its capacity in bytes, however few the messages")
+    func backPressureInBytes() async throws {
+        let buffer = KafkaConsumerBuffer(capacity: 1000, capacityBytes: 3 << 20)
+        buffer.push(.messages([message(0, bytes: 2 << 20)]))
+        buffer.push(.messages([message(1, bytes: 1 << 20)]))
+        let returned = Flag()
+        let (done, finished) = AsyncStream<Void>.makeStream()
+        let thread = Thread {
+            _ = buffer.waitForRoom()
+            returned.set(true)
+            finished.finish()
+        }
+        thread.start()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!returned.value, "two messages, 3 MiB: full")
+        #expect(try await buffer.next() == .messages([message(0, bytes: 2 << 20), message(1, bytes: 1 << 20)]))
+        for await _ in done {}
+        #expect(returned.value)
+    }
+
+    @Test("merged batches stay within the byte limit; a batch above it comes alone")
+    func mergesWithinBytes() async throws {
+        let buffer = KafkaConsumerBuffer(capacity: 100, mergeLimit: 100, mergeLimitBytes: 1000)
+        for (offset, size) in [400, 500, 200, 1500, 100].enumerated() { buffer.push(.messages([message(Int64(offset), bytes: size)])) }
+        #expect(try await buffer.next() == .messages([message(0, bytes: 400), message(1, bytes: 500)]))
+        #expect(try await buffer.next() == .messages([message(2, bytes: 200)]))
+        #expect(try await buffer.next() == .messages([message(3, bytes: 1500)]))
+        #expect(try await buffer.next() == .messages([message(4, bytes: 100)]))
+    }
+
+    @Test("fetched messages are split into batches of the byte limit, in order; a larger message makes a batch alone")
+    func splitsByBytes() {
+        let sizes = [300, 300, 300, 2000, 100, 900, 100]
+        let messages = sizes.enumerated().map { message(Int64($0.offset), bytes: $0.element) }
+        let batches = KafkaConsumerMessage.batches(of: messages, maxBytes: 1000)
+        #expect(batches.map { $0.messages.map(\.offset) } == [[0, 1, 2], [3], [4, 5], [6]])
+        #expect(batches.map(\.bytes) == [900, 2000, 1000, 100])
+        #expect(KafkaConsumerMessage.batches(of: messages, maxBytes: 10_000).map(\.bytes) == [4000])
+        #expect(KafkaConsumerMessage.batches(of: [], maxBytes: 1000).isEmpty)
+        let headed = KafkaConsumerMessage(topic: "t", partition: 0, offset: 0, key: [1, 2], value: [3], headers: [KafkaHeader(key: "ab", value: [4, 5, 6])])
+        #expect(headed.byteCount == 2 + 1 + 2 + 3)
+    }
+
     @Test("draining hands out what is buffered, then ends; a failure ends the sequence with that error")
     func drainingAndFailure() async throws {
         let buffer = KafkaConsumerBuffer(capacity: 10)

@@ -102,6 +102,21 @@ struct ServeConfigurationTests {
         #expect(lines.contains { $0.hasPrefix("flywheel.yaml:4:24: error: broker_check_interval must be from 100ms to 5m") }, "\(lines)")
     }
 
+    @Test("max_batch_bytes: 32 MiB by default, set in bytes or KiB, MiB, GiB, refused outside 64 KiB to 1 GiB")
+    func maxBatchBytes() throws {
+        let base = "kafka: {bootstrap_servers: [b:9092]}\ninputs: {data_arrivals: {topics: [in]}}\nrules: [r.yaml]\n"
+        func parsed(_ line: String) throws -> Int { try ServeConfiguration.parse(yaml: base + line, path: "flywheel.yaml").maxBatchBytes }
+        #expect(try parsed("") == 32 << 20)
+        #expect(try parsed("max_batch_bytes: 8MiB") == 8 << 20)
+        #expect(try parsed("max_batch_bytes: 512KiB") == 512 << 10)
+        #expect(try parsed("max_batch_bytes: 1GiB") == 1 << 30)
+        #expect(try parsed("max_batch_bytes: 1048576") == 1 << 20)
+        for bad in ["1000", "2GiB", "8 MiB", "8MB", "'1048576'", "-1MiB", "lots"] {
+            let lines = errors(base + "max_batch_bytes: \(bad)").map(\.description)
+            #expect(lines.contains { $0.hasPrefix("flywheel.yaml:4:18: error: max_batch_bytes must be a size from 64KiB to 1GiB") }, "\(bad): \(lines)")
+        }
+    }
+
     @Test("a file that cannot be read is an error naming it")
     func unreadable() {
         #expect(throws: ServiceError.self) { try ServeConfiguration.load(path: "/nonexistent/flywheel.yaml") }

@@ -43,8 +43,14 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var revocationTimeout: Duration
     /// The most messages in one `.messages` event.
     public var maxBatchSize: Int
+    /// The most bytes (keys, values and header values) in one `.messages` event; one message larger than this
+    /// comes alone.
+    public var maxBatchBytes: Int = 32 << 20
     /// The most messages held between librdkafka and the application; fetching pauses while it is full.
     public var bufferCapacity: Int
+    /// The most bytes held between librdkafka and the application (as `maxBatchBytes` counts them); fetching pauses
+    /// while they are reached, so large records bound memory as small ones do.
+    public var bufferCapacityBytes: Int = 64 << 20
     /// On graceful shutdown, how long to wait for the application to process what was already fetched.
     public var shutdownDrainTimeout: Duration
     /// Topics a partition of which, with no committed offset for the group, is read from its beginning whatever
@@ -103,6 +109,13 @@ public struct KafkaConsumerConfiguration: Sendable {
         if bufferCapacity < maxBatchSize {
             throw KafkaError(
                 code: .configuration, reason: "configuration field bufferCapacity must be at least maxBatchSize")
+        }
+        if maxBatchBytes < 1 {
+            throw KafkaError(code: .configuration, reason: "configuration field maxBatchBytes must be at least 1")
+        }
+        if bufferCapacityBytes < maxBatchBytes {
+            throw KafkaError(
+                code: .configuration, reason: "configuration field bufferCapacityBytes must be at least maxBatchBytes")
         }
     }
 

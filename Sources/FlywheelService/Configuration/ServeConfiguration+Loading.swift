@@ -6,7 +6,7 @@ import Yams
 extension ServeConfiguration {
     static let fields = [
         "kafka", "group_id", "instance_id", "inputs", "outputs", "rules", "schemas", "delivery", "state_topic", "repartition_topic", "http",
-        "session_timeout", "max_batch", "absence_check_interval", "offset_reset", "broker_check_interval", "fetch_max_wait",
+        "session_timeout", "max_batch", "max_batch_bytes", "absence_check_interval", "offset_reset", "broker_check_interval", "fetch_max_wait",
     ]
     static let kafkaFields = ["bootstrap_servers", "client_id", "security", "properties"]
     static let securityFields = ["protocol", "sasl", "tls"]
@@ -125,6 +125,16 @@ private struct ConfigurationReader {
                 yaml.error(node, "max_batch must be a whole number from 1 to 100000, not \(YAMLReader.shown(node))")
             }
         }
+        var maxBatchBytes = ServeConfiguration.defaultMaxBatchBytes
+        if let node = fields["max_batch_bytes"] {
+            if let bytes = ConfigurationReader.byteSize(node), (64 << 10...1 << 30).contains(bytes) {
+                maxBatchBytes = bytes
+            } else {
+                yaml.error(
+                    node, "max_batch_bytes must be a size from 64KiB to 1GiB, not \(YAMLReader.shown(node))",
+                    hint: "bytes, or a number with KiB, MiB or GiB, like 32MiB")
+            }
+        }
         var absenceInterval = Duration.seconds(1)
         if let node = fields["absence_check_interval"], let milliseconds = yaml.duration(node, field: "absence_check_interval") {
             absenceInterval = .milliseconds(milliseconds)
@@ -150,12 +160,25 @@ private struct ConfigurationReader {
             }
         }
         guard let kafka, yaml.errorCount == 0 else { return nil }
-        return ServeConfiguration(
+        var configuration = ServeConfiguration(
             kafka: kafka, groupID: groupID, instanceID: instanceID, inputs: inputs, outputTopics: outputTopics, auditTopic: auditTopic,
             deadLetterTopic: deadLetterTopic, ruleFiles: ruleFiles, schemasDirectory: schemas, delivery: delivery,
             stateTopic: stateTopic, repartitionTopic: repartitionTopic, http: http, sessionTimeout: sessionTimeout,
             maxBatchSize: maxBatch, absenceCheckInterval: absenceInterval, offsetReset: offsetReset,
             brokerCheckInterval: brokerCheckInterval, fetchMaxWait: fetchMaxWait)
+        configuration.maxBatchBytes = maxBatchBytes
+        return configuration
+    }
+
+    /// A size: a whole number of bytes, or a whole number with `KiB`, `MiB` or `GiB`; nil if it is neither.
+    static func byteSize(_ node: Node) -> Int? {
+        if node.tag.rawValue == Tag.Name.int.rawValue, let number = node.int { return number }
+        guard let text = node.scalar?.string else { return nil }
+        for (suffix, shift) in [("KiB", 10), ("MiB", 20), ("GiB", 30)] where text.hasSuffix(suffix) {
+            guard let number = Int(text.dropLast(suffix.count)), number >= 0, number <= Int.max >> shift else { return nil }
+            return number << shift
+        }
+        return nil
     }
 
     // MARK: Kafka

@@ -78,6 +78,10 @@ public struct ServeConfiguration: Sendable {
     /// Batches are only as large as what has arrived; under a backlog, larger ones write each changed key's state
     /// once for more events (30,000 served about 15% more events/s than 10,000 in benchmark-serve).
     public static let defaultMaxBatchSize = 30_000
+    /// The most bytes of input records (keys, values, headers) in one batch: with large records, memory is bounded
+    /// by this rather than by `maxBatchSize`. The consumer holds up to twice this between Kafka and the pipeline.
+    public var maxBatchBytes: Int = ServeConfiguration.defaultMaxBatchBytes
+    public static let defaultMaxBatchBytes = 32 << 20
     /// How often the wall clock is checked for absences that came due without an event.
     public var absenceCheckInterval: Duration
     /// Where a new consumer group starts on the input topics: at the oldest record, or only with new ones.

@@ -71,6 +71,8 @@ public final class TriggerPipeline: Service, Sendable {
             sessionTimeout: configuration.sessionTimeout, maxBatchSize: configuration.maxBatchSize,
             bufferCapacity: Swift.max(20_000, 2 * configuration.maxBatchSize), fetchMaxWait: configuration.fetchMaxWait)
         consumerConfiguration.readFromBeginning = [configuration.repartitionTopic]
+        consumerConfiguration.maxBatchBytes = configuration.maxBatchBytes
+        consumerConfiguration.bufferCapacityBytes = 2 * configuration.maxBatchBytes
         let consumer = try await KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         let state = PipelineState(
             configuration: configuration, ruleSet: ruleSet, partitions: topics.partitions,
