@@ -79,6 +79,7 @@ public final class TriggerPipeline: Service, Sendable {
             decoder: IntakeDecoder(intake: EventIntake(schemas: schemas), deadLetterTopic: configuration.deadLetterTopic, logger: logger),
             logger: logger)
         let jobs = SerialJobs()
+        let stopping = ShutdownRequest()
         let committer = BatchCommitter()
         let failure = PipelineFailure()
         let health = self.health
@@ -164,10 +165,17 @@ public final class TriggerPipeline: Service, Sendable {
                             try await evaluating?.wait()
                             evaluating = nil
                             health.markNotReady(.stateRestored, reason: "restoring the state of \(partitions.count) partitions")
-                            applied = try await jobs.perform {
-                                try await committer.drain()
-                                try await state.assign(partitions, reader: reader)
-                                return state.appliedPositions()
+                            do {
+                                applied = try await jobs.perform {
+                                    try await committer.drain()
+                                    try await state.assign(partitions, reader: reader)
+                                    return state.appliedPositions()
+                                }
+                            } catch where stopping.isRequested {
+                                // The shutdown stopped the restore: the partitions it did not finish have no state
+                                // here, so none of their records is evaluated or committed; the consumer drains.
+                                logger.info("The shutdown stopped the state restore; partitions not restored are left to the next start")
+                                continue
                             }
                             health.markReady(.partitionsAssigned)
                             health.markReady(.stateRestored)
@@ -207,7 +215,10 @@ public final class TriggerPipeline: Service, Sendable {
                     }
                     try await evaluating?.wait()
                 } onGracefulShutdown: {
+                    stopping.request()
                     consumer.triggerGracefulShutdown()
+                    // A restore under way (a large state partition can take longer than a shutdown may) stops.
+                    Task { await reader.close() }
                 }
             } catch {
                 logger.error("The pipeline stops", metadata: ["error": "\(error)"])
@@ -233,6 +244,15 @@ public final class TriggerPipeline: Service, Sendable {
         try await output.shutdown()
         await reader.close()
     }
+}
+
+/// Whether a graceful shutdown was asked for.
+final class ShutdownRequest: Sendable {
+    private let requested = Atomic<Bool>(false)
+
+    func request() { requested.store(true, ordering: .relaxed) }
+
+    var isRequested: Bool { requested.load(ordering: .relaxed) }
 }
 
 /// The first error of work beside the batch loop (the absence timer), which ends the pipeline like a batch's would.
