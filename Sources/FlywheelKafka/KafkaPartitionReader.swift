@@ -32,25 +32,49 @@ public final class KafkaPartitionReader: Sendable {
         self.queue = RDKafkaQueue(queue, client: client)
     }
 
-    /// Every message of the partition from `offset` (nil: its beginning) up to its end, in offset order.
+    /// The messages of a partition from `offset` (its beginning if nil) to its end, in order.
     ///
     /// The end is where fetching catches up with the high watermark, or with `.readCommitted` the last stable
     /// offset: messages of open transactions, and all after them, are not returned, and neither are control records
-    /// (nor aborted transactions' messages, where the broker lists them in fetch responses). A start offset below the partition's first one reads from the first; one at the end returns `[]`, one past it
-    /// fails. `timeout` bounds the whole read, from when it starts; a missing topic or partition fails with
+    /// (nor aborted transactions' messages, where the broker lists them in fetch responses). A start offset below the
+    /// partition's first one reads from the first; one at the end returns `[]`, one past it fails. The read fails
+    /// if `timeout` passes without progress (a message, or the end); a missing topic or partition fails with
     /// `.unknownTopic`.
     public func readToEnd(
         topic: String, partition: Int32, from offset: Int64? = nil, timeout: Duration = .seconds(60)
     ) async throws(KafkaError) -> [KafkaConsumerMessage] {
+        let collected = Mutex<[KafkaConsumerMessage]>([])
+        do {
+            _ = try await read(topic: topic, partition: partition, from: offset, timeout: timeout) { batch in
+                collected.withLock { $0 += batch }
+            }
+        } catch let error as KafkaError {
+            throw error
+        } catch {
+            preconditionFailure("collecting messages cannot fail: \(error)")
+        }
+        return collected.withLock { messages in
+            defer { messages = [] }
+            return messages
+        }
+    }
+
+    /// Reads a partition like `readToEnd`, handing its messages to `body` a batch at a time, in order, as they come,
+    /// so that a large partition is never held whole; returns how many there were. `body` runs on the reader's
+    /// own thread while the caller waits; an error it throws ends the read and is thrown here.
+    public func read(
+        topic: String, partition: Int32, from offset: Int64? = nil, timeout: Duration = .seconds(60),
+        _ body: @escaping @Sendable ([KafkaConsumerMessage]) throws -> Void
+    ) async throws -> Int {
         try checkOpen()
         let read = PartitionRead(
             topicPartition: KafkaTopicPartition(topic: topic, partition: partition), startOffset: offset, timeout: timeout)
         let client = self.client
         let queue = self.queue
         let stop = StopRequest(reader: self)
-        let result: Result<[KafkaConsumerMessage], KafkaError> = await withTaskCancellationHandler {
+        let result: Result<Int, any Error> = await withTaskCancellationHandler {
             await client.runBlocking { handle in
-                queue.withQueue { read.run(handle, queue: $0, client: client, stop: stop) }
+                queue.withQueue { read.run(handle, queue: $0, client: client, stop: stop, deliver: body) }
             }
         } onCancel: {
             stop.cancel()
@@ -133,11 +157,12 @@ private struct PartitionRead: Sendable {
     let startOffset: Int64?
     let timeout: Duration
 
-    func run(_ handle: OpaquePointer, queue: OpaquePointer, client: RDKafkaClient, stop: StopRequest)
-        -> Result<[KafkaConsumerMessage], KafkaError>
-    {
+    func run(
+        _ handle: OpaquePointer, queue: OpaquePointer, client: RDKafkaClient, stop: StopRequest,
+        deliver: ([KafkaConsumerMessage]) throws -> Void
+    ) -> Result<Int, any Error> {
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
+        var deadline = clock.now.advanced(by: timeout)
         let watermarks: Watermarks
         switch PartitionRead.watermarks(handle, of: topicPartition, deadline: deadline) {
         case .success(let value): watermarks = value
@@ -150,13 +175,13 @@ private struct PartitionRead: Sendable {
             [KafkaTopicPartitionOffset(topic: topicPartition.topic, partition: topicPartition.partition, offset: start)]
         ) { rd_kafka_assign(handle, $0) }
         if assignErr != RD_KAFKA_RESP_ERR_NO_ERROR {
-            return .failure(.rd(assignErr, code: .consumer, context: "cannot assign \(topicPartition)@\(start)"))
+            return .failure(KafkaError.rd(assignErr, code: .consumer, context: "cannot assign \(topicPartition)@\(start)"))
         }
         defer { _ = rd_kafka_assign(handle, nil) }
 
         // Used on this queue only, for this read only: its topic-name cache cannot outlive the partition's topic.
         let reader = RDKafkaMessageReader()
-        var messages: [KafkaConsumerMessage] = []
+        var count = 0
         // The offset after the last message taken: anything before it is a duplicate or left from an earlier read.
         var next = start
         // Where the partition ended: the high watermark, or the last stable offset when reading committed.
@@ -166,11 +191,11 @@ private struct PartitionRead: Sendable {
         while end == nil, failure == nil {
             if let stopped = stop.reason(topicPartition) { return .failure(stopped) }
             if clock.now >= deadline {
-                let progress = messages.isEmpty ? "no message" : "\(messages.count) messages up to offset \(next - 1)"
+                let progress = count == 0 ? "no message" : "\(count) messages up to offset \(next - 1)"
                 return .failure(
                     KafkaError(
                         code: .consumer,
-                        reason: "reading \(topicPartition) from offset \(start): its end not reached within \(timeout)"
+                        reason: "reading \(topicPartition) from offset \(start): no progress towards its end for \(timeout)"
                             + " (read \(progress))" + (lastError.map { "; last error: \($0.reason)" } ?? ""),
                         librdkafkaErrorName: lastError?.librdkafkaErrorName, isRetriable: true))
             }
@@ -204,10 +229,17 @@ private struct PartitionRead: Sendable {
                 return .failure(error)
             case .messages(let batch):
                 // Messages fetched after the end was reached, in the same batch, are past it.
+                var taken: [KafkaConsumerMessage] = []
+                taken.reserveCapacity(batch.count)
                 for message in batch
                 where message.topicPartition == topicPartition && message.offset >= next && message.offset < end ?? .max {
-                    messages.append(message)
+                    taken.append(message)
                     next = message.offset + 1
+                }
+                if !taken.isEmpty {
+                    count += taken.count
+                    deadline = clock.now.advanced(by: timeout)
+                    do { try deliver(taken) } catch { return .failure(error) }
                 }
             }
         }
@@ -219,9 +251,9 @@ private struct PartitionRead: Sendable {
             "Read partition to its end",
             metadata: [
                 LogKey.topic: "\(topicPartition.topic)", LogKey.partition: "\(topicPartition.partition)",
-                LogKey.offset: "\(start)", LogKey.count: "\(messages.count)",
+                LogKey.offset: "\(start)", LogKey.count: "\(count)",
             ])
-        return .success(messages)
+        return .success(count)
     }
 
     /// Checks, from the broker's metadata, that the partition exists, then asks its leader for the watermarks.

@@ -1,5 +1,6 @@
 import FlywheelKafka
 import FlywheelTestSupport
+import Synchronization
 import Testing
 
 /// Reading changelog partitions to their end, against librdkafka's in-process mock cluster.
@@ -32,6 +33,38 @@ struct KafkaPartitionReaderTests {
         #expect(ContinuousClock.now - started < .seconds(10))
         let watermarks = try await reader.watermarks(topic: topic, partition: 1)
         #expect(watermarks.low == 0 && watermarks.high == 0)
+        await reader.close()
+    }
+
+    @Test("a partition read in batches as they come: in order, each message once; an error of the receiver ends the read")
+    func readsInBatches() async throws {
+        let broker = try KafkaEmbeddedBroker(logger: logger)
+        let topic = uniqueName("changelog-batches")
+        try broker.createTopic(topic, partitions: 1)
+        let producer = try await KafkaProducer(configuration: producerConfiguration(broker), logger: logger)
+        let values = (0..<5000).map { "state-\($0)" }
+        try await send(producer, topic, partition: 0, values)
+        let reader = try await reader(broker)
+
+        let batches = Mutex<[[String]]>([])
+        let count = try await reader.read(topic: topic, partition: 0) { batch in batches.withLock { $0.append(batch.map(\.text)) } }
+        let received = batches.withLock { $0 }
+        #expect(count == values.count)
+        #expect(received.joined().elementsEqual(values))
+        #expect(received.count > 1, "a partition this size comes in more than one batch")
+
+        struct Refused: Error {}
+        let delivered = Mutex(0)
+        await #expect(throws: Refused.self) {
+            _ = try await reader.read(topic: topic, partition: 0) { batch in
+                delivered.withLock { $0 += 1 }
+                throw Refused()
+            }
+        }
+        #expect(delivered.withLock { $0 } == 1, "nothing is delivered after the receiver's error")
+        // The reader reads on afterwards.
+        #expect(try await reader.readToEnd(topic: topic, partition: 0, from: 4998).map(\.text) == ["state-4998", "state-4999"])
+        try await producer.shutdown()
         await reader.close()
     }
 
@@ -136,7 +169,7 @@ struct KafkaPartitionReaderTests {
         await reader.close()
     }
 
-    @Test("a read that cannot reach the end fails at its timeout, or at once when its task is cancelled or the reader closed")
+    @Test("a read that makes no progress fails at its timeout, or at once when its task is cancelled or the reader closed")
     func stuckRead() async throws {
         let broker = try KafkaEmbeddedBroker(logger: logger)
         let topic = uniqueName("changelog-stuck")
@@ -151,7 +184,7 @@ struct KafkaPartitionReaderTests {
         let timedOut = await #expect(throws: KafkaError.self) {
             _ = try await reader.readToEnd(topic: topic, partition: 0, timeout: .seconds(2))
         }
-        #expect(timedOut?.reason.contains("reading \(topic)/0 from offset 0: its end not reached within 2.0 seconds") == true)
+        #expect(timedOut?.reason.contains("reading \(topic)/0 from offset 0: no progress towards its end for 2.0 seconds") == true)
         #expect(timedOut?.isRetriable == true)
         // Bounds far from the timeouts, loose enough for a busy machine running other suites.
         #expect(ContinuousClock.now - started < .seconds(15))

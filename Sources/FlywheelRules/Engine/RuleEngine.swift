@@ -163,6 +163,11 @@ public struct RuleEngine: Sendable {
         ruleSet.index.routingKeys(of: event)
     }
 
+    /// Forgets which keys' states changed (a restore has nothing to write back).
+    public mutating func discardChanges() {
+        changed.removeAll(keepingCapacity: true)
+    }
+
     /// The state records (nil: removed) of the keys whose state changed since the last call, in rule and key order;
     /// empty unless `Options.tracksChanges`.
     public mutating func takeChanges() -> [(rule: String, key: String, record: JSONValue?)] {

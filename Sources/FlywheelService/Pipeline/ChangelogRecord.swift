@@ -30,7 +30,8 @@ enum ChangelogRecord {
     /// Reads a consumed changelog record; nil for a record this version does not know.
     init?(_ message: KafkaConsumerMessage) {
         guard let keyBytes = message.key, case .array(let parts)? = try? JSONParser.parse(keyBytes) else { return nil }
-        let value = message.value.flatMap { try? JSONParser.parse($0) }
+        // The value is parsed only for a key this version knows.
+        var value: JSONValue? { message.value.flatMap { try? JSONParser.parse($0) } }
         switch (parts.first?.stringValue, parts.count) {
         case ("state", 3):
             guard let rule = parts[1].stringValue, let key = parts[2].stringValue else { return nil }

@@ -41,7 +41,7 @@ final class PartitionTask {
                 continue
             }
         }
-        _ = engine.takeChanges()
+        engine.discardChanges()
     }
 
     /// The engine that continues with another rule set, keeping the state of the rules whose version is

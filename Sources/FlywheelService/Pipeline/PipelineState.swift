@@ -58,13 +58,16 @@ final class PipelineState: @unchecked Sendable {
             let started = ContinuousClock.now
             assignments += 1
             let task = PartitionTask(partition: number, assignment: assignments, ruleSet: ruleSet)
-            let records = try await reader.readToEnd(topic: configuration.stateTopic, partition: number)
-            try task.restore(from: records)
+            // Applied a batch at a time as it is read, so that a large state partition is never in memory whole.
+            let restoring = Restoring(task)
+            let records = try await reader.read(topic: configuration.stateTopic, partition: number) { batch in
+                try restoring.task.restore(from: batch)
+            }
             tasks[Int(number)] = task
             logger.info(
                 "Restored rule state",
                 metadata: [
-                    "partition": "\(number)", "records": "\(records.count)", "keys": "\(task.engine.keyCount)",
+                    "partition": "\(number)", "records": "\(records)", "keys": "\(task.engine.keyCount)",
                     "took": "\(ContinuousClock.now - started)",
                 ])
         }
@@ -348,5 +351,15 @@ final class PipelineState: @unchecked Sendable {
         // Also as the plain W3C header, which tracing-aware Kafka clients read.
         if let traceparent = event.extensions["traceparent"] { headers.append(KafkaHeader(key: "traceparent", string: traceparent)) }
         return KafkaProducerMessage(topic: topic, key: record.key, value: record.value, headers: headers)
+    }
+}
+
+/// A partition task being restored, handed to the state reader, which applies each batch on its own thread while
+/// `assign` waits: the task is used by one thread at a time.
+private final class Restoring: @unchecked Sendable {
+    let task: PartitionTask
+
+    init(_ task: PartitionTask) {
+        self.task = task
     }
 }
