@@ -306,6 +306,7 @@ final class KafkaConsumerBuffer: Sendable {
             state.queue = []
             state.head = 0
             state.bufferedMessages = 0
+            state.bufferedBytes = 0
             let waiter = state.waiter
             state.waiter = nil
             if waiter != nil { state.drained = true }

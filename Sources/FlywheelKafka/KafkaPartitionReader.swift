@@ -238,8 +238,9 @@ private struct PartitionRead: Sendable {
                 }
                 if !taken.isEmpty {
                     count += taken.count
-                    deadline = clock.now.advanced(by: timeout)
                     do { try deliver(taken) } catch { return .failure(error) }
+                    // The time the receiver took is not the broker's: the wait starts again after it.
+                    deadline = clock.now.advanced(by: timeout)
                 }
             }
         }

@@ -184,9 +184,33 @@ struct StructuredEnvelopeTests {
         return bytes
     }
 
+    @Test("an envelope of 100,000 members is read in linear time: a repeated name at its end is found, distinct ones pass",
+          .timeLimit(.minutes(1)))
+    func manyMembers() throws {
+        let codec = CloudEventKafkaCodec(limits: JSONLimits(maxBytes: 4 << 20))
+        let members = (0..<100_000).map { #""x\#($0)":0"# }.joined(separator: ",")
+        let envelope = #"{"specversion":"1.0","id":"1","source":"s","type":"t","# + members
+        guard case .event(let event) = Self.outcome(codec, Array((envelope + "}").utf8)) else {
+            Issue.record("100,000 distinct extensions were refused")
+            return
+        }
+        #expect(event.extensions.count == 100_000)
+        guard case .refused(let reason, let field, _) = Self.outcome(codec, Array((envelope + #","x99999":1}"#).utf8)) else {
+            Issue.record("a repeated name was not found")
+            return
+        }
+        #expect(reason == .duplicateKey)
+        #expect(field == "/x99999")
+    }
+
     enum Outcome: Equatable {
         case event(CloudEvent)
         case refused(CloudEventDecodingError.Reason, field: String?, detail: String)
+
+        var reason: CloudEventDecodingError.Reason? {
+            if case .refused(let reason, _, _) = self { return reason }
+            return nil
+        }
     }
 
     static func outcome(_ codec: CloudEventKafkaCodec, _ value: [UInt8]) -> Outcome {

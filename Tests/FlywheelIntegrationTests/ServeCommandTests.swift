@@ -149,8 +149,10 @@ struct ServeCommandTests {
         try await setup.waitFor("/readyz", process: again, limit: .seconds(120))
         again.signal(SIGTERM)
         #expect(try await again.waitForExit(timeout: .seconds(10)) == 0)
-        let restored = (try? String(contentsOfFile: log + ".2", encoding: .utf8)) ?? ""
-        print("[restore] first stop after \(took); second start: \(restored.split(separator: "\n").filter { $0.contains("Restored rule state") && $0.contains(#""partition":"0""#) })")
+        let restored = ((try? String(contentsOfFile: log + ".2", encoding: .utf8)) ?? "").split(separator: "\n")
+            .filter { $0.contains("Restored rule state") && $0.contains(#""partition":"0""#) }
+        print("[restore] first stop after \(took); second start: \(restored)")
+        #expect(restored.count == 1 && restored[0].contains(#""records":"3000000""#), "\(restored)")
     }
 
     @Test("serve answers /healthz, /readyz and /metrics, emits triggers, and exits 0 within 10 s of SIGTERM")

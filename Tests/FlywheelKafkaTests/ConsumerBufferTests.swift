@@ -97,7 +97,7 @@ struct ConsumerBufferTests {
         KafkaConsumerMessage(topic: "t", partition: 0, offset: offset, key: nil, value: Array(repeating: 0, count: bytes))
     }
 
-    @Test("the poll thread also waits while the buffer holds its capacity in bytes, however few the messages")
+    @Test("the poll thread also waits while the buffer holds its capacity in bytes, however few the messages", .timeLimit(.minutes(1)))
     func backPressureInBytes() async throws {
         let buffer = KafkaConsumerBuffer(capacity: 1000, capacityBytes: 3 << 20)
         buffer.push(.messages([message(0, bytes: 2 << 20)]))

@@ -171,7 +171,7 @@ public final class TriggerPipeline: Service, Sendable {
                                     try await state.assign(partitions, reader: reader)
                                     return state.appliedPositions()
                                 }
-                            } catch where stopping.isRequested {
+                            } catch let error as KafkaError where error.code == .shutdown && stopping.isRequested {
                                 // The shutdown stopped the restore: the partitions it did not finish have no state
                                 // here, so none of their records is evaluated or committed; the consumer drains.
                                 logger.info("The shutdown stopped the state restore; partitions not restored are left to the next start")
