@@ -110,6 +110,43 @@ struct ServeCommandTests {
         }
     }
 
+    @Test("a window whose state outgrows a Kafka record stops serve with an error naming the rule and the key")
+    func stateTooLarge() async throws {
+        let setup = try await Setup.make()
+        // One dataset, 15,000 arrivals a millisecond apart, all in one window of a rule that never fires: its state
+        // record would be about 1.6 MB, more than the 1 MB a record may have.
+        try """
+            rules:
+              - id: dense-window
+                on: data.arrived
+                key: data.dataset
+                threshold: {sum: data.rows, gte: 1000000000, within: 5m}
+                emit: {type: retrain.requested, topic: \(setup.output), data: {target: "{{ key }}"}}
+            """.write(toFile: setup.rulesPath, atomically: true, encoding: .utf8)
+        let start = RFC3339.milliseconds("2026-03-01T00:00:00Z")!
+        let events = (0..<15_000).map { index in
+            CloudEvent(
+                id: "dense-\(index)", source: "s3://lake", type: "data.arrived", subject: "team",
+                time: RFC3339.string(milliseconds: start + Int64(index)),
+                data: .object(JSONObject([
+                    "dataset": .string("dense"), "version": .string("v\(index)"), "rows": .number(1), "bytes": .number(1),
+                    "location": .string("s3://lake/dense/\(index)"),
+                ])))
+        }
+        let producer = try await setup.keyedProducer()
+        try await setup.produce(events[...], producer: producer)
+        try await producer.shutdown()
+
+        let log = NSTemporaryDirectory() + uniqueName("serve-large") + ".log"
+        let serve = try setup.start(log: log)
+        defer { if serve.isRunning { serve.terminate() } }
+        let status = try await serve.waitForExit(timeout: .seconds(120))
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(status != 0)
+        #expect(text.contains("the state of rule dense-window for key dense is "), "\(text.suffix(2000))")
+        #expect(text.contains("A key's state is large for a Kafka record"))
+    }
+
     @Test("SIGTERM during a long state restore stops it: exit 0 within 10 s; the next start restores in full")
     func shutdownDuringRestore() async throws {
         let setup = try await Setup.make()

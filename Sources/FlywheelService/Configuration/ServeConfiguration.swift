@@ -82,6 +82,9 @@ public struct ServeConfiguration: Sendable {
     /// by this rather than by `maxBatchSize`. The consumer holds up to twice this between Kafka and the pipeline.
     public var maxBatchBytes: Int = ServeConfiguration.defaultMaxBatchBytes
     public static let defaultMaxBatchBytes = 32 << 20
+    /// The largest record the service's producers may send: librdkafka's `message.max.bytes`, 1,000,000 unless
+    /// `kafka.properties` sets it.
+    public var maxRecordBytes: Int { kafka.additionalProperties["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000 }
     /// How often the wall clock is checked for absences that came due without an event.
     public var absenceCheckInterval: Duration
     /// Where a new consumer group starts on the input topics: at the oldest record, or only with new ones.

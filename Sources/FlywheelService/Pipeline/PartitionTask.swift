@@ -57,10 +57,22 @@ final class PartitionTask {
         applied[topic].map { offset <= $0 } ?? false
     }
 
-    /// The changelog records of what changed since the last call: the keys' states, then the position.
-    func changelog(topic: String) -> [KafkaProducerMessage] {
-        var messages = engine.takeChanges().map {
-            ChangelogRecord.state(rule: $0.rule, key: $0.key, record: $0.record).message(topic: topic, partition: partition)
+    /// A state record, by its rule and key, that is large for a Kafka record: `bytes` of key and value.
+    struct LargeState {
+        let rule: String
+        let key: String
+        let bytes: Int
+    }
+
+    /// The changelog records of what changed since the last call: the keys' states, then the position. The state
+    /// records of more than `largeBytes` (key and value) are also added to `large`.
+    func changelog(topic: String, largeBytes: Int, large: inout [LargeState]) -> [KafkaProducerMessage] {
+        var messages: [KafkaProducerMessage] = []
+        for change in engine.takeChanges() {
+            let message = ChangelogRecord.state(rule: change.rule, key: change.key, record: change.record).message(topic: topic, partition: partition)
+            let bytes = (message.key?.count ?? 0) + (message.value?.count ?? 0)
+            if bytes > largeBytes { large.append(LargeState(rule: change.rule, key: change.key, bytes: bytes)) }
+            messages.append(message)
         }
         messages.append(ChangelogRecord.position(engine: engine.positionRecord, applied: applied).message(topic: topic, partition: partition))
         return messages

@@ -22,6 +22,8 @@ final class PipelineState: @unchecked Sendable {
     private var assignments: UInt64 = 0
     /// Assignments and revocations so far: the epoch of what is evaluated between two of them.
     private var rebalances: UInt64 = 0
+    /// The rules a large state was logged for.
+    private var warnedLargeState = Set<String>()
 
     init(configuration: ServeConfiguration, ruleSet: RuleSet, partitions: Int32, decoder: IntakeDecoder, logger: Logger) {
         self.configuration = configuration
@@ -110,7 +112,7 @@ final class PipelineState: @unchecked Sendable {
     /// send, with its offsets, for the committer.
     func process(
         _ messages: [KafkaConsumerMessage], decoded: IntakeDecoder.Batch, consumer: ConsumerView
-    ) -> PendingCommit {
+    ) throws(ServiceError) -> PendingCommit {
         // A rebalance is under way that these records predate: they are read again once it is done (the eager
         // protocol resumes every partition from its last commit), by this instance or their new owner.
         guard consumer.rebalanceEvents == rebalances else {
@@ -198,7 +200,7 @@ final class PipelineState: @unchecked Sendable {
         }
         endRun()
         let evaluatedAt = ContinuousClock.now
-        var pending = outputs(firings: firings, records: records, touched: touched)
+        var pending = try outputs(firings: firings, records: records, touched: touched)
         pending.group = consumer.group
         pending.expiredRevocations = consumer.expiredRevocations
         pending.offsets = nextOffsets.sorted { $0.key < $1.key }.map {
@@ -264,7 +266,7 @@ final class PipelineState: @unchecked Sendable {
 
     /// Fires the absences the wall clock has made due, in every owned partition that has caught up with its inputs;
     /// returns what they leave to send.
-    func fireAbsences(consumer: ConsumerView) -> PendingCommit {
+    func fireAbsences(consumer: ConsumerView) throws(ServiceError) -> PendingCommit {
         guard consumer.rebalanceEvents == rebalances else { return PendingCommit() }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var firings: [RuleFiring] = []
@@ -277,7 +279,7 @@ final class PipelineState: @unchecked Sendable {
             }
         }
         guard !firings.isEmpty else { return PendingCommit() }
-        var pending = outputs(firings: firings, records: [], touched: touched)
+        var pending = try outputs(firings: firings, records: [], touched: touched)
         pending.group = consumer.group
         pending.expiredRevocations = consumer.expiredRevocations
         return pending
@@ -327,7 +329,7 @@ final class PipelineState: @unchecked Sendable {
 
     /// The triggers and audit records of `firings` after `records`, and the state changes of the `touched`
     /// partitions.
-    private func outputs(firings: [RuleFiring], records: [KafkaProducerMessage], touched: Set<Int32>) -> PendingCommit {
+    private func outputs(firings: [RuleFiring], records: [KafkaProducerMessage], touched: Set<Int32>) throws(ServiceError) -> PendingCommit {
         var pending = PendingCommit(records: records)
         pending.epoch = rebalances
         pending.records.reserveCapacity(records.count + 2 * firings.count)
@@ -337,8 +339,28 @@ final class PipelineState: @unchecked Sendable {
             pending.firedRules.append(firing.ruleID)
             metrics.triggers(rule: firing.ruleID).increment()
         }
+        // A state record larger than a record may be (less 1 KiB for its overhead) cannot be produced: the batch
+        // fails, naming the rule and key. A quarter of that is logged, once per rule, as a warning.
+        let maxBytes = configuration.maxRecordBytes - 1024
+        var large: [PartitionTask.LargeState] = []
         for partition in touched.sorted() {
-            pending.changelog += tasks[Int(partition)]!.changelog(topic: configuration.stateTopic)
+            pending.changelog += tasks[Int(partition)]!.changelog(topic: configuration.stateTopic, largeBytes: maxBytes / 4, large: &large)
+        }
+        for state in large where warnedLargeState.insert(state.rule).inserted {
+            logger.warning(
+                "A key's state is large for a Kafka record",
+                metadata: [
+                    "rule": "\(state.rule)", "key": "\(state.key)", "bytes": "\(state.bytes)", "limit": "\(maxBytes)",
+                    "detail": "a window keeps every event it accepted; above the limit the batch fails (docs/rules.md, A known limit of windows)",
+                ])
+        }
+        if let state = large.first(where: { $0.bytes > maxBytes }) {
+            throw ServiceError(
+                code: .pipeline,
+                message: "the state of rule \(state.rule) for key \(state.key) is \(state.bytes) bytes, more than the \(maxBytes) a record of the"
+                    + " state topic may have (message.max.bytes, less 1 KiB for the record's overhead): a window that keeps this many"
+                    + " events for one key cannot be saved; give the rule a finer key or a shorter window, or raise message.max.bytes"
+                    + " (kafka.properties) and the state topic's max.message.bytes (see docs/rules.md, A known limit of windows)")
         }
         metrics.record(tasks.compactMap { $0?.engine.statistics })
         metrics.stateKeys.record(tasks.reduce(0) { $0 + ($1?.engine.keyCount ?? 0) })

@@ -141,7 +141,7 @@ public final class TriggerPipeline: Service, Sendable {
                                     state.recordCatchUpCheck(
                                         of: catchingUp, lags: lags, ends: ends, buffered: Set(consumer.bufferedPartitions.map(\.partition)))
                                 }
-                                try await committer.submit(state.fireAbsences(consumer: PipelineState.ConsumerView(consumer)))
+                                try await committer.submit(try state.fireAbsences(consumer: PipelineState.ConsumerView(consumer)))
                             }
                         } catch is CancellationError {
                             return
@@ -199,7 +199,7 @@ public final class TriggerPipeline: Service, Sendable {
                             let decoding = Task { await decoder.decode(messages, at: inputs, parallelism: parallelism) }
                             let evaluation = jobs.submit {
                                 let decoded = await decoding.value
-                                try await committer.submit(state.process(messages, decoded: decoded, consumer: PipelineState.ConsumerView(consumer)))
+                                try await committer.submit(try state.process(messages, decoded: decoded, consumer: PipelineState.ConsumerView(consumer)))
                             }
                             try await evaluating?.wait()
                             evaluating = evaluation
