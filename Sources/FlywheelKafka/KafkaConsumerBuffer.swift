@@ -99,8 +99,9 @@ final class KafkaConsumerBuffer: Sendable {
     /// nil once the buffer no longer accepts events.
     @discardableResult
     func push(_ event: KafkaConsumerEvent, bytes: Int? = nil) -> UInt64? {
-        var bytes = bytes ?? 0
-        if bytes == 0, case .messages(let messages) = event { for message in messages { bytes += message.byteCount } }
+        var counted = 0
+        if case .messages(let messages) = event { counted = bytes ?? KafkaConsumerMessage.byteCount(of: messages) }
+        let bytes = counted
         let (sequence, waiter): (UInt64?, CheckedContinuation<KafkaConsumerEvent?, any Error>?) = state.withLock { state in
             guard case .running = state.phase else { return (nil, nil) }
             let sequence = state.nextSequence

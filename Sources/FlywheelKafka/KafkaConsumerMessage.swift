@@ -27,8 +27,7 @@ public struct KafkaConsumerMessage: Sendable, Hashable, CustomStringConvertible 
     /// `messages` in order, in batches of at most `maxBytes` bytes each (a larger message alone), with their byte
     /// counts; none if there are no messages.
     static func batches(of messages: [KafkaConsumerMessage], maxBytes: Int) -> [(messages: [KafkaConsumerMessage], bytes: Int)] {
-        var total = 0
-        for message in messages { total += message.byteCount }
+        let total = byteCount(of: messages)
         guard total > maxBytes else { return messages.isEmpty ? [] : [(messages, total)] }
         var batches: [(messages: [KafkaConsumerMessage], bytes: Int)] = []
         var batch: [KafkaConsumerMessage] = []
@@ -45,6 +44,11 @@ public struct KafkaConsumerMessage: Sendable, Hashable, CustomStringConvertible 
         }
         batches.append((batch, bytes))
         return batches
+    }
+
+    /// The bytes the messages hold, as `byteCount` counts them.
+    static func byteCount(of messages: [KafkaConsumerMessage]) -> Int {
+        messages.reduce(0) { $0 + $1.byteCount }
     }
 
     /// The bytes the message holds: its key, value and header values, as batch and buffer limits count them.

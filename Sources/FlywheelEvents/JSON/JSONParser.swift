@@ -68,20 +68,17 @@ struct JSONMemberReader {
                 guard reader.peek(UInt8(ascii: "\"")) else { throw reader.error(.syntax, "expected a member name in double quotes") }
                 let keyStart = reader.position
                 let key = try reader.rawString()
+                // The name as a string, where it was needed: to compare it by code points.
+                var text: String?
                 if key.escaped || escaped != nil || seen.count >= 16 {
                     if escaped == nil {
-                        escaped = Set(seen.map { start in
-                            var name = reader
-                            name.position = start
-                            return CodePointKey(text: (try? name.string()) ?? "")
-                        })
+                        escaped = Set(seen.map { CodePointKey(text: (try? reader.name(at: $0)) ?? "") })
                     }
-                    var name = reader
-                    name.position = keyStart
-                    let text = try name.string()
-                    if !escaped!.insert(CodePointKey(text: text)).inserted {
+                    let name = try reader.name(at: keyStart)
+                    text = name
+                    if !escaped!.insert(CodePointKey(text: name)).inserted {
                         reader.path.append(keyStart)
-                        throw reader.error(.duplicateKey, "duplicate key \"\(text)\"", at: keyStart)
+                        throw reader.error(.duplicateKey, "duplicate key \"\(name)\"", at: keyStart)
                     }
                 } else {
                     let bytes = reader.bytes
@@ -99,18 +96,14 @@ struct JSONMemberReader {
                 seen.append(keyStart)
                 reader.skipWhitespace()
                 guard reader.peek(UInt8(ascii: ":")) else {
-                    var name = reader
-                    name.position = keyStart
-                    throw reader.error(.syntax, "expected ':' after member name \"\((try? name.string()) ?? "")\"")
+                    throw reader.error(.syntax, "expected ':' after member name \"\((try? reader.name(at: keyStart)) ?? "")\"")
                 }
                 reader.position += 1
                 reader.skipWhitespace()
                 reader.path.append(keyStart)
                 let valueStart = reader.position
                 if key.escaped {
-                    var name = reader
-                    name.position = keyStart
-                    let unescaped = Array(try name.string().utf8)
+                    let unescaped = Array(text!.utf8)  // an escaped name is compared by code points, so it was read
                     try unescaped.withUnsafeBufferPointer { (name) throws(JSONError) in try member(name, &self) }
                 } else {
                     try member(UnsafeBufferPointer(rebasing: reader.bytes[keyStart + 1..<key.end - 1]), &self)
@@ -318,6 +311,13 @@ private struct Reader {
         return value
     }
 
+    /// The string that starts at `offset` (a member's name, read again), wherever the reader is.
+    func name(at offset: Int) throws(JSONError) -> String {
+        var reader = Reader(bytes: bytes, limits: limits)
+        reader.position = offset
+        return try reader.string()
+    }
+
     /// Reads past a string without making it, with the checks of `string()`: where it ends (after its closing
     /// quote) and whether it has escapes.
     mutating func rawString() throws(JSONError) -> (end: Int, escaped: Bool) {
@@ -449,10 +449,7 @@ private struct Reader {
             lineStart = index + 1
         }
         let pointer = JSONPointer.make(path.map { component in
-            guard component >= 0 else { return String(-1 - component) }
-            var name = Reader(bytes: bytes, limits: limits)
-            name.position = component
-            return (try? name.string()) ?? ""
+            component >= 0 ? (try? name(at: component)) ?? "" : String(-1 - component)
         })
         return JSONError(kind: kind, message: message, offset: offset, line: line, column: offset - lineStart + 1, pointer: pointer)
     }
