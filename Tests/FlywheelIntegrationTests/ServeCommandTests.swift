@@ -113,8 +113,9 @@ struct ServeCommandTests {
     @Test("a window whose state outgrows a Kafka record stops serve with an error naming the rule and the key")
     func stateTooLarge() async throws {
         let setup = try await Setup.make()
-        // One dataset, 15,000 arrivals a millisecond apart, all in one window of a rule that never fires: its state
-        // record would be about 1.6 MB, more than the 1 MB a record may have.
+        // One dataset, 1,200 arrivals a millisecond apart with ids of 1,500 bytes, all in one window of a rule that
+        // never fires: the 1,000 events its window keeps one by one make a state record of about 1.6 MB, more than
+        // the 1 MB a record may have.
         try """
             rules:
               - id: dense-window
@@ -124,9 +125,10 @@ struct ServeCommandTests {
                 emit: {type: retrain.requested, topic: \(setup.output), data: {target: "{{ key }}"}}
             """.write(toFile: setup.rulesPath, atomically: true, encoding: .utf8)
         let start = RFC3339.milliseconds("2026-03-01T00:00:00Z")!
-        let events = (0..<15_000).map { index in
+        let padding = String(repeating: "x", count: 1_500)
+        let events = (0..<1_200).map { index in
             CloudEvent(
-                id: "dense-\(index)", source: "s3://lake", type: "data.arrived", subject: "team",
+                id: "dense-\(index)-\(padding)", source: "s3://lake", type: "data.arrived", subject: "team",
                 time: RFC3339.string(milliseconds: start + Int64(index)),
                 data: .object(JSONObject([
                     "dataset": .string("dense"), "version": .string("v\(index)"), "rows": .number(1), "bytes": .number(1),

@@ -25,8 +25,11 @@ struct KeyState: Sendable {
         case none
         /// A threshold without a window: the aggregate since the last firing (boxed, to keep every key's state small).
         indirect case running(Running)
-        /// A threshold with a window: the accepted events since the last firing, in time order.
+        /// A threshold with a window: the accepted events since the last firing, all exact.
         case window([Entry])
+        /// A threshold with a window that has panes (boxed: few keys have them, and a larger or boxed `window`
+        /// made every key's state larger and the engine slower).
+        indirect case panedWindow(Window)
         /// `all` and `sequence`: each member's accepted events since the last firing, in time order.
         case members([[Entry]])
         indirect case absence(Absence)
@@ -40,6 +43,110 @@ struct KeyState: Sendable {
         /// The latest causes, oldest first; `omitted` older ones are counted only.
         var causes: [Entry] = []
         var omitted: Int = 0
+    }
+
+    /// A threshold's accepted events for one key since its last firing: the latest ones exactly, in time order, and
+    /// the older ones past a limit as panes, aggregates of the events of one slice of time each, in time order too.
+    ///
+    /// So a key's window keeps at most `Options.windowEventLimit` events and `Window.paneLimit` panes, however many
+    /// events it takes. Panes hold disjoint slices; an event is either exact or in a pane, never both.
+    struct Window: Sendable, Equatable {
+        var panes: [Pane] = []
+        var entries: [Entry] = []
+
+        /// As a key state's body: boxed only with panes.
+        var body: Body { panes.isEmpty ? .window(entries) : .panedWindow(self) }
+
+        /// Slices per window length: a pane is a hundredth of the window, or one millisecond.
+        static let panesPerWindow: Int64 = 100
+        /// Panes kept at most: the window's length three times over; older panes go first.
+        static let paneLimit = 300
+
+        /// The length of a pane's slice of time for a window of `within` milliseconds.
+        static func paneWidth(within: Int64) -> Int64 {
+            Swift.max(1, within / panesPerWindow + (within % panesPerWindow == 0 ? 0 : 1))
+        }
+
+        /// The time of the key's latest accepted event, if any.
+        var latest: Int64? {
+            switch (entries.last?.time, panes.last?.last) {
+            case (let entry?, let pane?): Swift.max(entry, pane)
+            case (let entry, let pane): entry ?? pane
+            }
+        }
+
+        /// Drops the events at or before `horizon`: exact ones, and the panes whose every event is.
+        mutating func prune(upTo horizon: Int64) {
+            if let first = entries.first, first.time <= horizon { entries.removeFirst(entries.firstIndex(after: horizon)) }
+            if let first = panes.first, first.last <= horizon { panes.removeFirst(panes.partitionPoint { $0.last <= horizon }) }
+        }
+
+        /// Drops what a firing at `time` consumes: the exact events up to it and the panes wholly up to it.
+        mutating func consume(upTo time: Int64) {
+            entries.removeFirst(entries.firstIndex(after: time))
+            panes.removeFirst(panes.partitionPoint { $0.last <= time })
+        }
+
+        /// While there are more exact entries than `limit`, moves the oldest into the panes of `width`
+        /// milliseconds that hold their times; then drops the oldest panes past `paneLimit`.
+        mutating func trim(width: Int64, limit: Int) {
+            let excess = entries.count - limit
+            guard excess > 0 else { return }
+            for entry in entries.prefix(excess) {
+                let start = Pane.start(of: entry.time, width: width)
+                let position = panes.partitionPoint { Pane.start(of: $0.first, width: width) < start }
+                if position < panes.count, Pane.start(of: panes[position].first, width: width) == start {
+                    panes[position].add(entry)
+                } else {
+                    panes.insert(Pane(entry), at: position)
+                }
+            }
+            entries.removeFirst(excess)
+            if panes.count > Window.paneLimit { panes.removeFirst(panes.count - Window.paneLimit) }
+        }
+
+        /// The panes wholly in (after, upTo]: a pane that straddles either end does not count (so a window reaches
+        /// a threshold no earlier than its exact events would make it, for counts and sums of positive values).
+        func panes(after lower: Int64, upTo upper: Int64) -> ArraySlice<Pane> {
+            guard !panes.isEmpty else { return [] }
+            let start = panes.partitionPoint { $0.first <= lower }
+            let end = panes.partitionPoint { $0.last <= upper }
+            return start < end ? panes[start..<end] : []
+        }
+    }
+
+    /// The aggregates of a window's events in one slice of time: their earliest and latest times, count, sum,
+    /// minimum and maximum.
+    struct Pane: Sendable, Equatable {
+        var first: Int64
+        var last: Int64
+        var count: Int
+        var sum: Double
+        var min: Double
+        var max: Double
+
+        init(first: Int64, last: Int64, count: Int, sum: Double, min: Double, max: Double) {
+            (self.first, self.last, self.count, self.sum, self.min, self.max) = (first, last, count, sum, min, max)
+        }
+
+        init(_ entry: Entry) {
+            self.init(first: entry.time, last: entry.time, count: 1, sum: entry.value, min: entry.value, max: entry.value)
+        }
+
+        mutating func add(_ entry: Entry) {
+            first = Swift.min(first, entry.time)
+            last = Swift.max(last, entry.time)
+            count += 1
+            sum += entry.value
+            min = Swift.min(min, entry.value)
+            max = Swift.max(max, entry.value)
+        }
+
+        /// The start of the slice of `width` milliseconds that holds `time` (slices start at multiples of the width).
+        static func start(of time: Int64, width: Int64) -> Int64 {
+            let remainder = time % width
+            return time - (remainder < 0 ? remainder + width : remainder)
+        }
     }
 
     /// An accepted event: its time, processing order, aggregated value and identity.
@@ -133,6 +240,19 @@ enum CompactEventID: Sendable, Equatable {
             }
             return String(decoding: bytes, as: UTF8.self)
         }
+    }
+}
+
+extension Array {
+    /// The index of the first element for which `belongs` is false, in an array where it is true for a prefix.
+    func partitionPoint(_ belongs: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if belongs(self[middle]) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }
 

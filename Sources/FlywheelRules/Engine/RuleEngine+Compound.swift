@@ -26,6 +26,8 @@ extension RuleEngine {
             for position in members.indices where members[position].first.map({ $0.time <= horizon }) == true {
                 members[position].removeFirst(members[position].firstIndex(after: horizon))
             }
+            let limit = Swift.max(RuleEngine.unwindowedMemberLimit, options.windowEventLimit / count)
+            if members[member].count > limit { members[member].removeFirst(members[member].count - limit) }
         } else if members[member].count > RuleEngine.unwindowedMemberLimit {
             members[member].removeFirst()
         }

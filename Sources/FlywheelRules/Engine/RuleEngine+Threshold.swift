@@ -37,33 +37,34 @@ extension RuleEngine {
         if let within = threshold.within {
             let (taken, slot) = takeState(rule: index, key: key) { KeyState(body: .window([])) }
             var state = consume taken  // the only reference, so changing it copies nothing
-            guard case .window(var entries) = state.body else {
+            var window: KeyState.Window
+            switch state.body {
+            case .window(let entries): window = KeyState.Window(entries: entries)
+            case .panedWindow(let paned): window = paned
+            default:
                 putState(state, slot)
                 return
             }
             state.body = .none
-            let horizon = pruneHorizon(window: within, latest: Swift.max(entries.last?.time ?? input.time, input.time))
-            if let first = entries.first, first.time <= horizon {
-                entries.removeFirst(entries.firstIndex(after: horizon))
-            }
-            entries.insertOrdered(entry)
-            let end = entries.firstIndex(after: input.time)
-            let start = entries.firstIndex(after: input.time &- within)
-            let window = entries[start..<end]
-            let aggregate = Aggregated(window, threshold.aggregate)
+            window.prune(upTo: pruneHorizon(window: within, latest: Swift.max(window.latest ?? input.time, input.time)))
+            window.entries.insertOrdered(entry)
+            let exact = window.entries[window.entries.firstIndex(after: input.time &- within)..<window.entries.firstIndex(after: input.time)]
+            let aggregate = Aggregated(exact, window.panes(after: input.time &- within, upTo: input.time), threshold.aggregate)
             if aggregate.value.isFinite, threshold.comparator.holds(aggregate.value, threshold.bound) {
                 if coolingDown(rule, state, at: input.time) {
                     statistics.suppressed += 1
                 } else {
-                    let causes = window.suffix(options.maxCauses).map(\.cause)
+                    let causes = exact.suffix(options.maxCauses).map(\.cause)
                     firings.append(
                         fireThreshold(
                             rule: index, threshold: threshold, key: key, state: &state, input: input, aggregate: aggregate,
-                            causes: causes, omitted: window.count - causes.count))
-                    entries.removeFirst(end)
+                            causes: causes, omitted: aggregate.count - causes.count))
+                    window.consume(upTo: input.time)
                 }
             }
-            state.body = .window(entries)
+            // After the evaluation, so that a late event is listed among its own firing's causes.
+            window.trim(width: KeyState.Window.paneWidth(within: within), limit: options.windowEventLimit)
+            state.body = window.body
             putState(state, slot)
         } else {
             let (taken, slot) = takeState(rule: index, key: key) { KeyState(body: .running(KeyState.Running())) }
@@ -133,14 +134,29 @@ struct Aggregated {
     var value: Double
     var count: Int
 
-    init(_ entries: ArraySlice<KeyState.Entry>, _ aggregate: Threshold.Aggregate) {
+    /// Over exact entries and panes.
+    init(_ entries: ArraySlice<KeyState.Entry>, _ panes: ArraySlice<KeyState.Pane>, _ aggregate: Threshold.Aggregate) {
         count = entries.count
+        var sum = 0.0
+        var minimum = Double.infinity
+        var maximum = -Double.infinity
+        for pane in panes {
+            count += pane.count
+            sum += pane.sum
+            minimum = Swift.min(minimum, pane.min)
+            maximum = Swift.max(maximum, pane.max)
+        }
+        for entry in entries {
+            sum += entry.value
+            minimum = Swift.min(minimum, entry.value)
+            maximum = Swift.max(maximum, entry.value)
+        }
         switch aggregate {
-        case .count: value = Double(entries.count)
-        case .sum: value = entries.reduce(0) { $0 + $1.value }
-        case .avg: value = entries.isEmpty ? 0 : entries.reduce(0) { $0 + $1.value } / Double(entries.count)
-        case .min: value = entries.map(\.value).min() ?? 0
-        default: value = entries.map(\.value).max() ?? 0
+        case .count: value = Double(count)
+        case .sum: value = sum
+        case .avg: value = count == 0 ? 0 : sum / Double(count)
+        case .min: value = count == 0 ? 0 : minimum
+        default: value = count == 0 ? 0 : maximum
         }
     }
 

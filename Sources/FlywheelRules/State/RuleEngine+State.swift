@@ -98,6 +98,14 @@ extension RuleEngine {
             if running.omitted > 0 { object["omitted"] = .number(Double(running.omitted)) }
         case .window(let entries):
             object["entries"] = .array(entries.map(encode))
+        case .panedWindow(let window):
+            object["entries"] = .array(window.entries.map(encode))
+            if !window.panes.isEmpty {
+                object["panes"] = .array(
+                    window.panes.map { pane in
+                        .array([pane.first, pane.last, Int64(pane.count)].map { .number(Double($0)) } + [pane.sum, pane.min, pane.max].map { .number($0) })
+                    })
+            }
         case .members(let members):
             object["members"] = .array(members.map { .array($0.map(encode)) })
         case .absence(let absence):
@@ -145,7 +153,7 @@ extension RuleEngine {
             running.omitted = RuleEngine.whole(record[path: "omitted"], as: Int.self) ?? 0
             state.body = .running(running)
         case .threshold:
-            state.body = .window(try entries(record[path: "entries"]))
+            state.body = KeyState.Window(panes: try panes(record[path: "panes"]), entries: try entries(record[path: "entries"])).body
         case .all, .sequence:
             var members: [[KeyState.Entry]] = []
             for list in record[path: "members"]?.arrayValue ?? [] { members.append(try entries(list)) }
@@ -197,6 +205,21 @@ extension RuleEngine {
         return entries
     }
 
+    /// A window's panes: `[first, last, count, sum, min, max]` each, in time order.
+    private func panes(_ value: JSONValue?) throws(RulesError) -> [KeyState.Pane] {
+        var panes: [KeyState.Pane] = []
+        for item in value?.arrayValue ?? [] {
+            guard let parts = item.arrayValue, parts.count == 6, let first = RuleEngine.whole(parts[0], as: Int64.self),
+                let last = RuleEngine.whole(parts[1], as: Int64.self), let count = RuleEngine.whole(parts[2], as: Int.self),
+                let sum = parts[3].numberValue, let min = parts[4].numberValue, let max = parts[5].numberValue
+            else { throw RuleEngine.stateError("a pane is not [first, last, count, sum, min, max] with whole times and count") }
+            guard first <= last, count > 0, sum.isFinite, min.isFinite, max.isFinite, min <= max, panes.last.map({ $0.last < first }) ?? true
+            else { throw RuleEngine.stateError("a pane has an empty or reversed range, a value out of range, or is out of time order") }
+            panes.append(KeyState.Pane(first: first, last: last, count: count, sum: sum, min: min, max: max))
+        }
+        return panes
+    }
+
     private mutating func cause(_ value: JSONValue?) throws(RulesError) -> StoredCause {
         guard let id = value?[path: "id"]?.stringValue, let type = value?[path: "type"]?.stringValue else {
             throw RuleEngine.stateError("a cause has no id or type")
@@ -221,6 +244,7 @@ extension KeyState {
         switch body {
         case .running(let running): running.causes
         case .window(let entries): entries
+        case .panedWindow(let window): window.entries
         case .members(let members): members.flatMap { $0 }
         default: []
         }

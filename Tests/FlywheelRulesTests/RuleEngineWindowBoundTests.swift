@@ -1,0 +1,210 @@
+import FlywheelEvents
+@testable import FlywheelRules
+import Testing
+
+/// A key's window state stays bounded whatever its rate: exact events up to `windowEventLimit`, older ones in panes.
+@Suite("Rule engine: bounded window state")
+struct RuleEngineWindowBoundTests: RuleEngineTesting {
+    /// One key's `count` of events `gap` milliseconds apart from midnight, `n` of them, value `rows` each.
+    func stream(_ n: Int, gap: Int64, from start: Int64? = nil, prefix: String = "e", rows: (Int) -> Double = { _ in 1 }) -> [RuleInput] {
+        let start = start ?? at("00:00:00")
+        return (0..<n).map { index in
+            event("\(prefix)\(index)", "data.arrived", at: start + Int64(index) * gap, data: #"{"rows": \#(rows(index))}"#)
+        }
+    }
+
+    func threshold(_ threshold: String) throws -> RuleSet {
+        try rules(
+            """
+            rules:
+              - id: window
+                on: data.arrived
+                threshold: \(threshold)
+                emit: {type: retrain.requested, topic: mlops.retrain.requests}
+            """)
+    }
+
+    func window(_ engine: RuleEngine, key: String = "sales-eu") throws -> KeyState.Window {
+        switch try #require(engine.states[0][key]).body {
+        case .window(let entries): return KeyState.Window(entries: entries)
+        case .panedWindow(let window): return window
+        default:
+            Issue.record("not a window")
+            return KeyState.Window()
+        }
+    }
+
+    @Test("a key with far more events than the limit keeps the limit's worth exactly and the rest in at most 300 panes")
+    func boundedState() throws {
+        let set = try threshold("{count: 1000000, within: 10m}")
+        var bounded = RuleEngine(ruleSet: set)
+        var unbounded = RuleEngine(ruleSet: set, options: RuleEngine.Options(windowEventLimit: .max))
+        // UUID ids and Kafka origins, as the service keeps them.
+        let inputs = stream(20_000, gap: 10).enumerated().map { index, input in
+            var input = input
+            input.event.id = "0190a3c4-5b6d-7e8f-9a0b-\(String(format: "%012d", index))"
+            input.origin = SourceCoordinates(topic: "mlops.data.arrivals", partition: 3, offset: 1_000_000 + Int64(index))
+            return input
+        }
+        #expect(run(&bounded, inputs).isEmpty)
+        #expect(run(&unbounded, inputs).isEmpty)
+
+        let kept = try window(bounded)
+        #expect(kept.entries.count == 1000)
+        #expect(kept.entries.first?.cause.id == "0190a3c4-5b6d-7e8f-9a0b-000000019000")
+        #expect(kept.panes.count <= KeyState.Window.paneLimit)
+        #expect(kept.panes.reduce(0) { $0 + $1.count } == 19_000, "200 s of a 10-minute window: every event is still counted")
+        #expect(try window(unbounded).entries.count == 20_000)
+        let record = JSONWriter.bytes(try #require(bounded.stateRecord(rule: "window", key: "sales-eu")))
+        let exactRecord = JSONWriter.bytes(try #require(unbounded.stateRecord(rule: "window", key: "sales-eu")))
+        print("[bounded window] state record \(record.count) bytes; kept exactly: \(exactRecord.count) bytes")
+        #expect(record.count < 200_000, "\(record.count) bytes")
+    }
+
+    @Test("a count over more events than the limit fires when and as the exact window does, each time", arguments: [
+        "{count: 5000, within: 1m}", "{sum: data.rows, gte: 40000, within: 2m}", "{max: data.rows, gte: 50, within: 5m}",
+        "{min: data.rows, lte: -1, within: 5m}",
+    ])
+    func sameFirings(threshold text: String) throws {
+        let set = try threshold(text)
+        // Values 0 to 19 in turn, but 100 and -100 once each: max and min fire on them, over windows of 25,000 events.
+        let inputs = stream(30_000, gap: 10) { $0 == 25_000 ? 100 : $0 == 27_000 ? -100 : Double($0 % 20) }
+        let bounded = run(set, inputs)
+        var unbounded = RuleEngine(ruleSet: set, options: RuleEngine.Options(windowEventLimit: .max))
+        let exact = run(&unbounded, inputs)
+        #expect(!exact.isEmpty)
+        #expect(outline(bounded) == outline(exact))
+        #expect(recordBytes(bounded) == recordBytes(exact), "the same aggregate, causes (the latest 100) and cause_omitted")
+    }
+
+    @Test("a pane counts in a window only when all its events are in it; a firing consumes the panes wholly before it")
+    func panesInWindow() throws {
+        // Events at 0, 3, 6, ..., 27 ms; panes of 10 ms; 2 kept exactly: panes [0 3 6 9], [12 15 18], [21], exact 24 27.
+        var window = KeyState.Window()
+        for (index, time) in stride(from: Int64(0), through: 27, by: 3).enumerated() {
+            window.entries.insertOrdered(KeyState.Entry(time: time, sequence: UInt64(index), value: Double(time), cause: StoredCause(id: "e\(index)", type: 0, topic: StoredCause.noTopic, partition: 0, offset: 0)))
+            window.trim(width: 10, limit: 2)
+        }
+        #expect(window.panes.map(\.count) == [4, 3, 1])
+        #expect(window.panes.map(\.first) == [0, 12, 21] && window.panes.map(\.last) == [9, 18, 21])
+        #expect(window.panes[1].sum == 45 && window.panes[1].min == 12 && window.panes[1].max == 18)
+        #expect(window.entries.map(\.time) == [24, 27])
+        #expect(window.panes(after: -1, upTo: 30).map(\.count) == [4, 3, 1])
+        #expect(window.panes(after: 0, upTo: 30).map(\.count) == [3, 1], "the lower end cuts the first pane")
+        #expect(window.panes(after: -1, upTo: 15).map(\.count) == [4], "the upper end cuts the second")
+        #expect(window.panes(after: 12, upTo: 20).isEmpty)
+        #expect(window.latest == 27)
+
+        // A late event (at 1 ms) kept exactly, then moved into its pane.
+        window.entries.insertOrdered(KeyState.Entry(time: 1, sequence: 10, value: 1, cause: StoredCause(id: "late", type: 0, topic: StoredCause.noTopic, partition: 0, offset: 0)))
+        #expect(window.entries.first?.time == 1)
+        window.trim(width: 10, limit: 2)
+        #expect(window.panes.map(\.count) == [5, 3, 1] && window.entries.map(\.time) == [24, 27])
+
+        window.consume(upTo: 18)
+        #expect(window.panes.map(\.count) == [1] && window.entries.count == 2)
+        window.prune(upTo: 21)
+        #expect(window.panes.isEmpty && window.entries.count == 2)
+    }
+
+    @Test("in random in-order streams a bounded window's first firing is never earlier than the exact one's")
+    func neverEarlier() throws {
+        var generator = SplitMix(seed: 20261123)
+        var (fired, differed) = (0, 0)
+        for round in 0..<40 {
+            let bound = 300 + Int(generator.next() % 1_500)
+            let set = try threshold("{count: \(bound), within: \(5 + generator.next() % 60)s}")
+            var time = at("00:00:00")
+            let inputs = (0..<4_000).map { index -> RuleInput in
+                time += Int64(generator.next() % (index % 1_000 < 500 ? 10 : 100))
+                return event("r\(index)", "data.arrived", at: time)
+            }
+            var bounded = RuleEngine(ruleSet: set, options: RuleEngine.Options(windowEventLimit: 100))
+            var unbounded = RuleEngine(ruleSet: set, options: RuleEngine.Options(windowEventLimit: .max))
+            let approximate = run(&bounded, inputs).first?.time
+            let exact = run(&unbounded, inputs).first?.time
+            if let approximate {
+                #expect(exact.map { approximate >= $0 } == true, "round \(round)")
+            }
+            if approximate != exact { differed += 1 }
+            if approximate != nil { fired += 1 }
+        }
+        #expect(fired >= 10 && differed >= 1, "\(fired) rounds fired, \(differed) differed from exact")
+    }
+
+    @Test("a late event earlier than the panes goes into its own pane and counts in its window; state survives a restore")
+    func lateEventIntoPanes() throws {
+        let set = try threshold("{count: 3, within: 10s}")
+        let options = RuleEngine.Options(windowEventLimit: 100)
+        // 300 events 6 s apart (never 3 in 10 s): 200 of them go into panes of 100 ms, one each.
+        let spaced = stream(300, gap: 6_000, from: at("00:01:00"), prefix: "s")
+        var engine = RuleEngine(ruleSet: set, options: options)
+        #expect(run(&engine, spaced).isEmpty)
+        #expect(try window(engine).panes.count == 200)
+        let late = [
+            event("late1", "data.arrived", at: at("00:01:01")), event("late2", "data.arrived", at: at("00:01:02")),
+        ]
+        let saved = JSONWriter.bytes(engine.snapshot())
+        var restored = try RuleEngine(ruleSet: set, options: options, restoring: try JSONParser.parse(saved))
+        #expect(try window(restored) == window(engine))
+        let fired = run(&engine, late)
+        #expect(outline(fired) == ["window sales-eu 00:01:02 late2"], "s0 and late1 count in their panes, not as causes")
+        #expect(fired.first?.trigger.data?[path: "cause_omitted"] == .number(2))
+        #expect(try window(engine).panes.count == 199 && window(engine).panes.first?.first == at("00:01:06"))
+        #expect(recordBytes(run(&restored, late)) == recordBytes(fired))
+        #expect(JSONWriter.string(restored.snapshot()) == JSONWriter.string(engine.snapshot()))
+    }
+
+    @Test("all and sequence keep at most the limit divided by the members per member, the latest")
+    func boundedMembers() throws {
+        let set = try rules(
+            """
+            rules:
+              - id: pair
+                sequence:
+                  - on: data.arrived
+                  - on: code.merged
+                within: 1h
+                emit: {type: retrain.requested, topic: mlops.retrain.requests}
+            """)
+        var engine = RuleEngine(ruleSet: set)
+        #expect(run(&engine, stream(5_000, gap: 10)).isEmpty)
+        let fired = run(&engine, [event("c1", "code.merged", at: at("00:01:00"))])
+        guard case .members(let members) = try #require(engine.states[0]["sales-eu"]).body else { throw Failure() }
+        #expect(members.allSatisfy { $0.isEmpty }, "the firing consumed them")
+        #expect(outline(fired) == ["pair sales-eu 00:01:00 e4500,c1"], "the earliest of the 500 kept")
+
+        var unfired = RuleEngine(ruleSet: set)
+        _ = run(&unfired, stream(5_000, gap: 10))
+        guard case .members(let kept) = try #require(unfired.states[0]["sales-eu"]).body else { throw Failure() }
+        #expect(kept[0].count == 500 && kept[0].first?.cause.id == "e4500")
+    }
+
+    @Test("a state record with a malformed pane is refused", arguments: [
+        #"[[1,2,3]]"#, #"[[5,1,1,1,1,1]]"#, #"[[1,2,0,1,1,1]]"#, #"[[1,2,1,1,2,1]]"#, #"[[1,2,1,1,1,1],[2,3,1,1,1,1]]"#,
+        #"[[1,2,1,"x",1,1]]"#,
+    ])
+    func malformedPanes(_ panes: String) throws {
+        let set = try threshold("{count: 3, within: 10s}")
+        var engine = RuleEngine(ruleSet: set)
+        let record = try JSONParser.parse(#"{"version":"\#(set.rules[0].version)","entries":[],"panes":\#(panes)}"#)
+        #expect(throws: RulesError.self) { try engine.restore(rule: "window", key: "k", record: record) }
+        let good = try JSONParser.parse(#"{"version":"\#(set.rules[0].version)","entries":[],"panes":[[1,2,2,3,1,2]]}"#)
+        try engine.restore(rule: "window", key: "k", record: good)
+    }
+
+    struct Failure: Error {}
+}
+
+/// A small deterministic generator for the property tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
