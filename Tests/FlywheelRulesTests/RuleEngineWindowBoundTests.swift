@@ -155,6 +155,51 @@ struct RuleEngineWindowBoundTests: RuleEngineTesting {
         #expect(JSONWriter.string(restored.snapshot()) == JSONWriter.string(engine.snapshot()))
     }
 
+    @Test("a rule's lateness decides how long its window keeps events for late ones", arguments: [
+        ("", ["late sales-eu 00:03:00 e1,e3"]), ("lateness: 5m", []), ("lateness: 25m", ["late sales-eu 00:03:00 e1,e3"]),
+        ("lateness: 0s", []), ("lateness: 20m", []),
+    ])
+    func ruleLateness(_ lateness: String, _ expected: [String]) throws {
+        // e1 at 00:00, e2 at 00:30, then e3 late at 00:03: e1 is in its 10-minute window if it was kept past
+        // 00:30 − 10m − lateness.
+        let set = try rules(
+            """
+            rules:
+              - id: late
+                on: data.arrived
+                threshold: {count: 2, within: 10m}
+                \(lateness)
+                emit: {type: retrain.requested, topic: mlops.retrain.requests}
+            """)
+        let firings = run(
+            set,
+            [
+                event("e1", "data.arrived", at: at("00:00:00")), event("e2", "data.arrived", at: at("00:30:00")),
+                event("e3", "data.arrived", at: at("00:03:00")),
+            ])
+        #expect(outline(firings) == expected)
+    }
+
+    @Test("a sequence's lateness decides the same for its members")
+    func sequenceLateness() throws {
+        let yaml = { (lateness: String) in
+            """
+            rules:
+              - id: pair
+                sequence: [{on: code.merged}, {on: data.arrived}]
+                within: 10m
+                \(lateness)
+                emit: {type: retrain.requested, topic: mlops.retrain.requests}
+            """
+        }
+        let inputs = [
+            event("c1", "code.merged", at: at("00:00:00")), event("x", "code.merged", at: at("00:30:00")),
+            event("d1", "data.arrived", at: at("00:05:00")),
+        ]
+        #expect(outline(run(try rules(yaml("")), inputs)) == ["pair sales-eu 00:05:00 c1,d1"])
+        #expect(outline(run(try rules(yaml("lateness: 1m")), inputs)).isEmpty)
+    }
+
     @Test("all and sequence keep at most the limit divided by the members per member, the latest")
     func boundedMembers() throws {
         let set = try rules(

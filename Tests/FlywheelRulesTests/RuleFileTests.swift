@@ -262,6 +262,41 @@ struct RuleFileTests {
         #expect(diagnostic.hint?.contains("threshold: {count: 3, within: 1h}") == true)
     }
 
+    @Test("lateness is for windowed rules: refused with its place on a rule without a window", arguments: [
+        "threshold: {count: 3}", "any: [{on: data.arrived}]", "absent: {on: data.arrived, for: 1h}",
+    ])
+    func latenessNeedsWindow(_ kind: String) throws {
+        let diagnostic = try onlyError(RuleFileFixtures.check("""
+            version: 1
+            rules:
+              - id: late
+                \(kind)
+                lateness: 5m
+                emit: {type: retrain.requested, topic: mlops.retrain.requests}
+            """.replacingOccurrences(of: "    threshold:", with: "    on: data.arrived\n    threshold:")))
+        #expect(diagnostic.message == "lateness applies to rules with a window only", "\(diagnostic)")
+        #expect(diagnostic.location.column == 5, "\(diagnostic)")
+        #expect(diagnostic.location.line == (kind.hasPrefix("threshold") ? 6 : 5), "\(diagnostic)")
+    }
+
+    @Test("lateness on a windowed threshold, all or sequence is read, 0s included; a bad one names the field")
+    func latenessRead() throws {
+        let set = try RuleFileFixtures.ruleSet("""
+            version: 1
+            rules:
+              - {id: a, on: data.arrived, threshold: {count: 3, within: 1h}, lateness: 10m, emit: {type: t, topic: o}}
+              - {id: b, all: [{on: data.arrived}, {on: code.merged}], within: 1h, lateness: 0s, emit: {type: t, topic: o}}
+              - {id: c, sequence: [{on: data.arrived}, {on: code.merged}], within: 1h, emit: {type: t, topic: o}}
+            """)
+        #expect(set.rules.map(\.lateness) == [600_000, 0, nil])
+        let diagnostic = try onlyError(RuleFileFixtures.check("""
+            version: 1
+            rules:
+              - {id: a, on: data.arrived, threshold: {count: 3, within: 1h}, lateness: soon, emit: {type: t, topic: o}}
+            """))
+        #expect(diagnostic.message == "lateness must be a duration, not 'soon'", "\(diagnostic)")
+    }
+
     @Test("a condition that does not parse points at the offending character, quoted or not", arguments: [
         (#""data.metrics.auc => 0.9""#, 34),
         ("data.metrics.auc => 0.9", 33),

@@ -22,7 +22,7 @@ extension RuleEngine {
         members[member].insertOrdered(entry)
         if let within {
             let latest = members.reduce(input.time) { Swift.max($0, $1.last?.time ?? $0) }
-            let horizon = pruneHorizon(window: within, latest: latest)
+            let horizon = pruneHorizon(rule, window: within, latest: latest)
             for position in members.indices where members[position].first.map({ $0.time <= horizon }) == true {
                 members[position].removeFirst(members[position].firstIndex(after: horizon))
             }

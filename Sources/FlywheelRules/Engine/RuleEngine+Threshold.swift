@@ -46,7 +46,7 @@ extension RuleEngine {
                 return
             }
             state.body = .none
-            window.prune(upTo: pruneHorizon(window: within, latest: Swift.max(window.latest ?? input.time, input.time)))
+            window.prune(upTo: pruneHorizon(rule, window: within, latest: Swift.max(window.latest ?? input.time, input.time)))
             window.entries.insertOrdered(entry)
             let exact = window.entries[window.entries.firstIndex(after: input.time &- within)..<window.entries.firstIndex(after: input.time)]
             let aggregate = Aggregated(exact, window.panes(after: input.time &- within, upTo: input.time), threshold.aggregate)

@@ -219,12 +219,12 @@ public struct RuleEngine: Sendable {
     }
 
     /// Entries at or before this time can be in no window of an event of the key that is at most the allowed
-    /// lateness behind the key's latest event (`latest`).
+    /// lateness (the rule's, or the engine's) behind the key's latest event (`latest`).
     ///
     /// It depends on the key's own events only, not on the clock: in the live service a key's events can reach its
     /// partition after other keys' later events (when they are re-keyed), and must find their window as replay does.
-    func pruneHorizon(window: Int64, latest: Int64) -> Int64 {
-        latest &- window &- options.allowedLateness
+    func pruneHorizon(_ rule: Rule, window: Int64, latest: Int64) -> Int64 {
+        latest &- window &- (rule.lateness ?? options.allowedLateness)
     }
 
     mutating func storedCause(_ input: RuleInput) -> StoredCause {

@@ -8,7 +8,7 @@ struct RuleFileReader {
     static let fileFields = ["version", "rules"]
     static let ruleFields = [
         "id", "description", "on", "match", "condition", "key", "threshold", "all", "any", "sequence", "within",
-        "absent", "cooldown", "emit",
+        "absent", "cooldown", "lateness", "emit",
     ]
     static let memberFields = ["on", "match", "condition", "key"]
     static let absentFields = ["on", "match", "condition", "for"]
@@ -65,6 +65,9 @@ struct RuleFileReader {
         let description = fields["description"].flatMap { yaml.text($0, field: "description") }
         let key = fields["key"].flatMap { path($0, field: "key") } ?? ["subject"]
         let cooldown = fields["cooldown"].flatMap { yaml.duration($0, field: "cooldown") }
+        let lateness = fields["lateness"].flatMap { node in
+            ["0", "0s", "0ms"].contains(node.scalar?.string ?? "") ? 0 : yaml.duration(node, field: "lateness")
+        }
 
         let kinds = RuleFileReader.kindFields.filter { fields[$0] != nil }
         if kinds.count > 1 {
@@ -75,6 +78,12 @@ struct RuleFileReader {
             yaml.error(
                 fields.key("within"), "within at the rule level applies to all and sequence only",
                 hint: kind == nil || kind == "threshold" ? "put the window inside the threshold: threshold: {count: 3, within: 1h}" : "\(kind!) takes no window")
+        }
+        let windowed = kind == "threshold" ? fields["threshold"]?.mapping?["within"] != nil : (kind == "all" || kind == "sequence") && fields["within"] != nil
+        if fields["lateness"] != nil, !windowed {
+            yaml.error(
+                fields.key("lateness"), "lateness applies to rules with a window only",
+                hint: "give the threshold a window (threshold: {count: 3, within: 1h}) or all and sequence a within; without one, nothing is dropped")
         }
         if kind == "all" || kind == "any" || kind == "sequence" || kind == "absent" {
             for field in ["on", "match", "condition"] where fields[field] != nil {
@@ -116,7 +125,7 @@ struct RuleFileReader {
         guard yaml.errorCount == before, let id, let logic, let emit else { return nil }
         return Rule(
             id: id, description: description, version: RuleVersion.hash(of: node), location: yaml.location(node), logic: logic,
-            cooldown: cooldown, emit: emit)
+            cooldown: cooldown, lateness: lateness, emit: emit)
     }
 
     mutating func ruleID(_ node: Node?, rule: Node) -> String? {

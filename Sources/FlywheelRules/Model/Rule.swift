@@ -16,6 +16,9 @@ public final class Rule: Sendable {
     let filters: [EventFilter]
     /// No firing for a key at a time before its last firing plus this, in milliseconds.
     public let cooldown: Int64?
+    /// How late an event of a windowed rule may be, behind its key's latest event, and still see every event of its
+    /// window, in milliseconds; nil: the engine's `Options.allowedLateness`.
+    public let lateness: Int64?
     public let emit: Emit
 
     /// What makes the rule fire.
@@ -67,7 +70,7 @@ public final class Rule: Sendable {
 
     init(
         id: String, description: String?, version: String, location: RuleSourceLocation, logic: Logic, cooldown: Int64?,
-        emit: Emit
+        lateness: Int64? = nil, emit: Emit
     ) {
         self.id = id
         self.description = description
@@ -76,6 +79,7 @@ public final class Rule: Sendable {
         self.logic = logic
         self.filters = logic.filters
         self.cooldown = cooldown
+        self.lateness = lateness
         self.emit = emit
     }
 }
