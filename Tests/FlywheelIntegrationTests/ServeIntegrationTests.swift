@@ -263,27 +263,68 @@ struct ServeIntegrationTests {
 
     @Test("every rule construct through Kafka (any, all, sequence, avg and max windows, match and condition, cooldown) fires what replay fires, each once")
     func constructsEqualReplay() async throws {
-        let topics = try await Topics.make("constructs") { ServeIntegrationTests.constructRules.replacingOccurrences(of: "OUT", with: $0) }
-        let (context, input, output, rulesFile) = (topics.context, topics.input, topics.output, topics.rulesFile)
-        let ruleSet = try RuleSet.load(files: [rulesFile])
+        // 8 entities, alpha and beta events in turn, a minute apart, levels and tags from a fixed generator.
+        try await expectServeEqualsReplay("constructs", rules: ServeIntegrationTests.constructRules, events: ServeIntegrationTests.entityEvents(400, gap: 60_000))
+    }
 
-        // 8 entities, alpha and beta events in turn, a minute apart, levels and tags from a fixed generator. An
-        // entity's events share one Kafka key (its group), so they are re-keyed to the entity's partition in order.
+    @Test("windows past 1,000 events per key, whose older events are kept in panes, fire through Kafka what replay fires")
+    func boundedWindowsEqualReplay() async throws {
+        // 3 entities, events 50 ms apart: an entity's 5-minute window holds about 2,000 events, half of them in
+        // panes, and its sum of levels (0 to 10) reaches 10,250 only now and then while it slides; the count
+        // fires on 1,400 alpha events, 400 of them in panes.
+        let rules = """
+            rules:
+              - id: many-alphas
+                on: test.alpha
+                key: data.entity
+                threshold: {count: 1400, within: 1h}
+                emit: {type: t.count, topic: OUT, data: {target: "{{ key }}", count: "{{ value }}"}}
+              - id: busy-levels
+                on: [test.alpha, test.beta]
+                key: data.entity
+                threshold: {sum: data.level, gte: 10250, within: 5m}
+                emit: {type: t.sum, topic: OUT, data: {target: "{{ key }}", sum: "{{ value }}"}}
+            """
+        let events = ServeIntegrationTests.entityEvents(9_000, gap: 50, entities: 3)
+        // The input is one where panes decide: an engine keeping every event exactly fires at other times.
+        let ruleSet = try #require(RuleSet.check(sources: [("rules.yaml", rules)]).ruleSet)
+        func firings(_ options: RuleEngine.Options) -> [String] {
+            var replay = RuleReplay(ruleSet: ruleSet, options: options)
+            var fired: [String] = []
+            replay.run(events.map { RuleInput(event: $0)! }) { fired.append("\($0.ruleID) \($0.key) \($0.time)") }
+            return fired
+        }
+        #expect(firings(RuleEngine.Options()) != firings(RuleEngine.Options(windowEventLimit: .max)))
+        try await expectServeEqualsReplay("panes", rules: rules, events: events)
+    }
+
+    /// `count` events of `entities` entities, `gap` milliseconds apart, alpha and beta in turn, levels and tags from
+    /// a fixed generator. An entity's events share one Kafka key (its group), so they are re-keyed to the entity's
+    /// partition in order.
+    static func entityEvents(_ count: Int, gap: Int64, entities: UInt64 = 8) -> [CloudEvent] {
         let start = RFC3339.milliseconds("2026-03-01T00:00:00Z")!
         var seed: UInt64 = 42
         func next(_ bound: UInt64) -> Int {
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
             return Int((seed >> 33) % bound)
         }
-        let events = (0..<400).map { index -> CloudEvent in
-            let entity = next(8)
+        return (0..<count).map { index -> CloudEvent in
+            let entity = next(entities)
             return CloudEvent(
                 id: "c-\(index)", source: "test", type: index % 2 == 0 ? "test.alpha" : "test.beta", subject: "group-\(entity % 3)",
-                time: RFC3339.string(milliseconds: start + Int64(index) * 60_000),
+                time: RFC3339.string(milliseconds: start + Int64(index) * gap),
                 data: .object(JSONObject([
                     "entity": .string("e-\(entity)"), "level": .number(Double(next(11))), "tag": .string("\(next(2) == 0 ? "hot" : "cold")-\(next(10))"),
                 ])))
         }
+    }
+
+    /// Runs `events` through `rules` (`OUT` standing for the output topic) with replay, then through a pipeline
+    /// over Kafka, and expects the same trigger ids, each once; every rule must fire.
+    func expectServeEqualsReplay(_ name: String, rules: String, events: [CloudEvent]) async throws {
+        let topics = try await Topics.make(name) { rules.replacingOccurrences(of: "OUT", with: $0) }
+        let (context, input, output, rulesFile) = (topics.context, topics.input, topics.output, topics.rulesFile)
+        let ruleSet = try RuleSet.load(files: [rulesFile])
         var replay = RuleReplay(ruleSet: ruleSet)
         var replayed: [RuleFiring] = []
         replay.run(events.map { RuleInput(event: $0)! }) { replayed.append($0) }
@@ -301,7 +342,7 @@ struct ServeIntegrationTests {
                 topic: input, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
         })
         let configuration = ServeConfiguration(
-            kafka: context.broker.clientConfiguration, groupID: uniqueName("constructs"),
+            kafka: context.broker.clientConfiguration, groupID: uniqueName(name),
             inputs: [ServeConfiguration.Input(stream: .monitoringAlerts, topics: [input])], auditTopic: uniqueName("audit"),
             deadLetterTopic: uniqueName("dlq"), ruleFiles: [rulesFile], stateTopic: uniqueName("state"),
             repartitionTopic: uniqueName("repartition"), sessionTimeout: .seconds(6))
