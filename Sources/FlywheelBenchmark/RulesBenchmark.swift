@@ -21,14 +21,24 @@ struct RulesBenchmark: ParsableCommand {
         let mixed = try Self.ruleSet(RulesWorkload.rulesYAML(count: rules))
         // The baseline, in the same run: the same events through the first rule of the mix alone.
         let single = try Self.ruleSet(RulesWorkload.rulesYAML(count: 1))
+        // One key taking every data.arrived event under a window of an hour: its state stays at the window's bound.
+        let hotKey = try Self.ruleSet(
+            """
+            rules:
+              - id: hot-key
+                on: data.arrived
+                key: type
+                threshold: {sum: data.rows, gte: 1e15, within: 1h}
+                emit: {type: retrain.requested, topic: t}
+            """)
         var best: [String: (seconds: Double, firings: Int)] = [:]
         for _ in 0..<rounds {
-            for (name, ruleSet) in [("rules-1", single), ("rules-\(rules)", mixed)] {
+            for (name, ruleSet) in [("rules-1", single), ("rules-\(rules)", mixed), ("hot-key", hotKey)] {
                 let (seconds, firings) = Self.time(ruleSet, inputs)
                 if best[name].map({ seconds < $0.seconds }) ?? true { best[name] = (seconds, firings) }
             }
         }
-        for name in ["rules-1", "rules-\(rules)"] {
+        for name in ["rules-1", "rules-\(rules)", "hot-key"] {
             let (seconds, firings) = best[name]!
             print("\(name) count=\(inputs.count) firings=\(firings) seconds=\(String(format: "%.3f", seconds)) rate=\(Int(Double(inputs.count) / seconds))")
         }

@@ -48,8 +48,9 @@ struct KeyState: Sendable {
     /// A threshold's accepted events for one key since its last firing: the latest ones exactly, in time order, and
     /// the older ones past a limit as panes, aggregates of the events of one slice of time each, in time order too.
     ///
-    /// So a key's window keeps at most `Options.windowEventLimit` events and `Window.paneLimit` panes, however many
-    /// events it takes. Panes hold disjoint slices; an event is either exact or in a pane, never both.
+    /// So a key's window keeps at most `Options.windowEventLimit` events (an eighth more between trims) and
+    /// `Window.paneLimit` panes, however many events it takes. Panes hold disjoint slices; an event is either exact
+    /// or in a pane, never both.
     struct Window: Sendable, Equatable {
         var panes: [Pane] = []
         var entries: [Entry] = []
@@ -87,11 +88,12 @@ struct KeyState: Sendable {
             panes.removeFirst(panes.partitionPoint { $0.last <= time })
         }
 
-        /// While there are more exact entries than `limit`, moves the oldest into the panes of `width`
-        /// milliseconds that hold their times; then drops the oldest panes past `paneLimit`.
+        /// Once there are more exact entries than `limit` and an eighth, moves the oldest past `limit` into the
+        /// panes of `width` milliseconds that hold their times (in runs, so that a busy key does not shift its
+        /// entries at every event); then drops the oldest panes past `paneLimit`.
         mutating func trim(width: Int64, limit: Int) {
             let excess = entries.count - limit
-            guard excess > 0 else { return }
+            guard excess > limit / 8 else { return }
             for entry in entries.prefix(excess) {
                 let start = Pane.start(of: entry.time, width: width)
                 let position = panes.partitionPoint { Pane.start(of: $0.first, width: width) < start }

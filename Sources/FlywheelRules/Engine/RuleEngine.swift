@@ -14,9 +14,10 @@ public struct RuleEngine: Sendable {
         public var maxCauses: Int
         /// Whether the engine remembers which keys' state changed, for `takeChanges()` (the service's changelog).
         public var tracksChanges: Bool
-        /// At most this many events of a key's window are kept one by one (per member for `all` and `sequence`,
-        /// this divided by the number of members): a window's older events are kept as aggregates per slice of
-        /// time, a member's older events are forgotten. It bounds a key's state, whatever its rate of events.
+        /// At most this many events of a key's window are kept one by one (and an eighth more between the runs in
+        /// which older ones move; per member for `all` and `sequence`, this divided by the number of members): a
+        /// window's older events are kept as aggregates per slice of time, a member's older events are forgotten.
+        /// It bounds a key's state, whatever its rate of events.
         public var windowEventLimit: Int
 
         public init(allowedLateness: Duration = .seconds(3600), maxCauses: Int = 100, tracksChanges: Bool = false, windowEventLimit: Int = 1000) {

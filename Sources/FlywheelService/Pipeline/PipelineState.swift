@@ -351,7 +351,7 @@ final class PipelineState: @unchecked Sendable {
                 "A key's state is large for a Kafka record",
                 metadata: [
                     "rule": "\(state.rule)", "key": "\(state.key)", "bytes": "\(state.bytes)", "limit": "\(maxBytes)",
-                    "detail": "a key's window keeps up to 1,000 events one by one, with their ids; above the limit the batch fails (docs/rules.md, The size of a key's state)",
+                    "detail": "a key's window keeps about 1,000 events one by one, with their ids; above the limit the batch fails (docs/rules.md, The size of a key's state)",
                 ])
         }
         if let state = large.first(where: { $0.bytes > maxBytes }) {
@@ -359,7 +359,7 @@ final class PipelineState: @unchecked Sendable {
                 code: .pipeline,
                 message: "the state of rule \(state.rule) for key \(state.key) is \(state.bytes) bytes, more than the \(maxBytes) a record of the"
                     + " state topic may have (message.max.bytes, less 1 KiB for the record's overhead): the events its window keeps one"
-                    + " by one (up to 1,000, with their ids) do not fit; use shorter event ids, or raise message.max.bytes"
+                    + " by one (about 1,000, with their ids) do not fit; use shorter event ids, or raise message.max.bytes"
                     + " (kafka.properties) and the state topic's max.message.bytes (see docs/rules.md, The size of a key's state)")
         }
         metrics.record(tasks.compactMap { $0?.engine.statistics })
