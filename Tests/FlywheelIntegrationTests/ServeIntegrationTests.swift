@@ -267,7 +267,7 @@ struct ServeIntegrationTests {
         try await expectServeEqualsReplay("constructs", rules: ServeIntegrationTests.constructRules, events: ServeIntegrationTests.entityEvents(400, gap: 60_000))
     }
 
-    @Test("windows past 1,000 events per key, whose older events are kept in panes, fire through Kafka what replay fires")
+    @Test("windows past 1,000 events per key, whose older events are kept in panes, fire through Kafka what replay fires, across a restart")
     func boundedWindowsEqualReplay() async throws {
         // 3 entities, events 50 ms apart: an entity's 5-minute window holds about 2,000 events, half of them in
         // panes, and its sum of levels (0 to 10) reaches 10,250 only now and then while it slides; the count
@@ -295,7 +295,9 @@ struct ServeIntegrationTests {
             return fired
         }
         #expect(firings(RuleEngine.Options()) != firings(RuleEngine.Options(windowEventLimit: .max)))
-        try await expectServeEqualsReplay("panes", rules: rules, events: events)
+        // A restart after 8,000 events: the count's windows, past 1,125 events each, come back with their panes
+        // from the changelog, and the count fires on them after the restart.
+        try await expectServeEqualsReplay("panes", rules: rules, events: events, restartAt: 8_000)
     }
 
     /// `count` events of `entities` entities, `gap` milliseconds apart, alpha and beta in turn, levels and tags from
@@ -320,15 +322,19 @@ struct ServeIntegrationTests {
     }
 
     /// Runs `events` through `rules` (`OUT` standing for the output topic) with replay, then through a pipeline
-    /// over Kafka, and expects the same trigger ids, each once; every rule must fire.
-    func expectServeEqualsReplay(_ name: String, rules: String, events: [CloudEvent]) async throws {
+    /// over Kafka, and expects the same trigger ids, each once; every rule must fire. With `restartAt`, the pipeline
+    /// takes the events before it, stops, and a new one (restoring the state from the changelog) takes the rest.
+    func expectServeEqualsReplay(_ name: String, rules: String, events: [CloudEvent], restartAt: Int? = nil) async throws {
         let topics = try await Topics.make(name) { rules.replacingOccurrences(of: "OUT", with: $0) }
         let (context, input, output, rulesFile) = (topics.context, topics.input, topics.output, topics.rulesFile)
         let ruleSet = try RuleSet.load(files: [rulesFile])
-        var replay = RuleReplay(ruleSet: ruleSet)
-        var replayed: [RuleFiring] = []
-        replay.run(events.map { RuleInput(event: $0)! }) { replayed.append($0) }
-        let expected = replayed
+        func replayed(_ events: ArraySlice<CloudEvent>) -> [RuleFiring] {
+            var replay = RuleReplay(ruleSet: ruleSet)
+            var fired: [RuleFiring] = []
+            replay.run(events.map { RuleInput(event: $0)! }) { fired.append($0) }
+            return fired
+        }
+        let expected = replayed(events[...])
         let firedRules = Set(expected.map(\.ruleID))
         #expect(firedRules == Set(ruleSet.rules.map(\.id)), "the input exercises every rule: \(firedRules.sorted())")
 
@@ -336,30 +342,39 @@ struct ServeIntegrationTests {
         client.additionalProperties["partitioner"] = "murmur2_random"
         let producer = try await KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: context.logger)
         let codec = CloudEventKafkaCodec()
-        try await producer.send(events.map { event in
-            let record = codec.encode(event, key: event.subject, mode: .binary)
-            return KafkaProducerMessage(
-                topic: input, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
-        })
+        func produce(_ events: ArraySlice<CloudEvent>) async throws {
+            try await producer.send(events.map { event in
+                let record = codec.encode(event, key: event.subject, mode: .binary)
+                return KafkaProducerMessage(
+                    topic: input, key: record.key, value: record.value, headers: record.headers.map { KafkaHeader(key: $0.name, value: $0.value) })
+            })
+        }
         let configuration = ServeConfiguration(
             kafka: context.broker.clientConfiguration, groupID: uniqueName(name),
             inputs: [ServeConfiguration.Input(stream: .monitoringAlerts, topics: [input])], auditTopic: uniqueName("audit"),
             deadLetterTopic: uniqueName("dlq"), ruleFiles: [rulesFile], stateTopic: uniqueName("state"),
             repartitionTopic: uniqueName("repartition"), sessionTimeout: .seconds(6))
-        let group = ServiceGroup(
-            services: [
-                TriggerPipeline(
-                    configuration: configuration, ruleSet: ruleSet,
-                    schemas: try EventSchemas(directory: ServeIntegrationTests.repository + "/topics/schemas"), health: ServiceHealth(),
-                    logger: context.logger)
-            ],
-            logger: context.logger)
-        let running = Task { try await group.run() }
+        let schemas = try EventSchemas(directory: ServeIntegrationTests.repository + "/topics/schemas")
         let triggers = try await context.consumer(group: uniqueName("check"), topics: [output], isolation: .readCommitted)
-        try await triggers.wait(for: "\(expected.count) triggers", limit: .seconds(60)) { $0.messages.count >= expected.count }
-        try await Task.sleep(for: .seconds(2))
-        await group.triggerGracefulShutdown()
-        try await running.value
+        /// Runs a pipeline until `count` triggers have arrived, then two more seconds, then stops it.
+        func serve(until count: Int) async throws {
+            let group = ServiceGroup(
+                services: [TriggerPipeline(configuration: configuration, ruleSet: ruleSet, schemas: schemas, health: ServiceHealth(), logger: context.logger)],
+                logger: context.logger)
+            let running = Task { try await group.run() }
+            try await triggers.wait(for: "\(count) triggers", limit: .seconds(60)) { $0.messages.count >= count }
+            try await Task.sleep(for: .seconds(2))
+            await group.triggerGracefulShutdown()
+            try await running.value
+        }
+        if let restartAt {
+            try await produce(events[..<restartAt])
+            try await serve(until: replayed(events[..<restartAt]).count)
+            try await produce(events[restartAt...])
+        } else {
+            try await produce(events[...])
+        }
+        try await serve(until: expected.count)
 
         let ids = ServeIntegrationTests.triggerIDs(triggers)
         #expect(ids.count == expected.count, "no trigger duplicated or missing")

@@ -101,35 +101,40 @@ struct RuleEngineWindowBoundTests: RuleEngineTesting {
         window.trim(width: 10, limit: 2)
         #expect(window.panes.map(\.count) == [5, 3, 1] && window.entries.map(\.time) == [24, 27])
 
-        window.consume(upTo: 18)
-        #expect(window.panes.map(\.count) == [1] && window.entries.count == 2)
+        window.consume(upTo: 13)
+        #expect(window.panes.map(\.count) == [1] && window.entries.count == 2, "a firing at 13 consumes the pane 12-18 whole")
         window.prune(upTo: 21)
         #expect(window.panes.isEmpty && window.entries.count == 2)
     }
 
-    @Test("in random in-order streams a bounded window's first firing is never earlier than the exact one's")
+    @Test("in random streams, a tenth of their events late, a bounded window first fires at the same input as an exact one, or a later one")
     func neverEarlier() throws {
         var generator = SplitMix(seed: 20261123)
         var (fired, differed) = (0, 0)
-        for round in 0..<40 {
-            let bound = 300 + Int(generator.next() % 1_500)
-            let set = try threshold("{count: \(bound), within: \(5 + generator.next() % 60)s}")
+        for round in 0..<20 {
+            // Events 0-10 ms apart (about 200 a second) for about 40 s, every tenth up to 20 s late; a window of 2 to
+            // 10 s and a count of 85 % to 100 % of what it holds on average, so that it is reached as the window
+            // slides, where cut panes matter.
+            let seconds = 2 + generator.next() % 9
+            let bound = Int(Double(seconds * 200) * (0.85 + Double(generator.next() % 16) / 100))
+            let set = try threshold("{count: \(bound), within: \(seconds)s}")
             var time = at("00:00:00")
-            let inputs = (0..<4_000).map { index -> RuleInput in
-                time += Int64(generator.next() % (index % 1_000 < 500 ? 10 : 100))
-                return event("r\(index)", "data.arrived", at: time)
+            let inputs = (0..<8_000).map { index -> RuleInput in
+                time += Int64(generator.next() % 11)
+                return event("r\(index)", "data.arrived", at: index % 10 == 9 ? time - Int64(generator.next() % 20_000) : time)
             }
             var bounded = RuleEngine(ruleSet: set, options: RuleEngine.Options(windowEventLimit: 100))
             var unbounded = RuleEngine(ruleSet: set, options: RuleEngine.Options(windowEventLimit: .max))
-            let approximate = run(&bounded, inputs).first?.time
-            let exact = run(&unbounded, inputs).first?.time
+            // Which input fires first: with late events, "earlier" is in arrival order, not in event time.
+            let approximate = inputs.firstIndex { !bounded.process($0).isEmpty }
+            let exact = inputs.firstIndex { !unbounded.process($0).isEmpty }
             if let approximate {
                 #expect(exact.map { approximate >= $0 } == true, "round \(round)")
             }
             if approximate != exact { differed += 1 }
             if approximate != nil { fired += 1 }
         }
-        #expect(fired >= 10 && differed >= 1, "\(fired) rounds fired, \(differed) differed from exact")
+        #expect(fired >= 5 && differed >= 3, "\(fired) rounds fired, \(differed) differed from exact")
     }
 
     @Test("a late event earlier than the panes goes into its own pane and counts in its window; state survives a restore")
@@ -218,25 +223,44 @@ struct RuleEngineWindowBoundTests: RuleEngineTesting {
         let fired = run(&engine, [event("c1", "code.merged", at: at("00:01:00"))])
         guard case .members(let members) = try #require(engine.states[0]["sales-eu"]).body else { throw Failure() }
         #expect(members.allSatisfy { $0.isEmpty }, "the firing consumed them")
-        #expect(outline(fired) == ["pair sales-eu 00:01:00 e4500,c1"], "the earliest of the 500 kept")
+        #expect(outline(fired).count == 1 && outline(fired).first?.hasPrefix("pair sales-eu 00:01:00 e4") == true)
 
         var unfired = RuleEngine(ruleSet: set)
         _ = run(&unfired, stream(5_000, gap: 10))
         guard case .members(let kept) = try #require(unfired.states[0]["sales-eu"]).body else { throw Failure() }
-        #expect(kept[0].count == 500 && kept[0].first?.cause.id == "e4500")
+        #expect((500...562).contains(kept[0].count) && kept[0].first?.cause.id == "e\(5_000 - kept[0].count)", "the latest 500, and an eighth more")
+        #expect(outline(fired) == ["pair sales-eu 00:01:00 e\(5_000 - kept[0].count),c1"], "the earliest of those kept")
+    }
+
+    @Test("a pane whose sum is beyond a double's range is saved and restored as such; the window does not fire on it")
+    func infiniteSum() throws {
+        let set = try threshold("{sum: data.rows, gt: 1e308, within: 1h}")
+        let options = RuleEngine.Options(windowEventLimit: 100)
+        // 113 events of 1e308 a millisecond apart: the trim moves 13 into one pane of 36 s, whose sum is infinite.
+        let inputs = stream(113, gap: 1) { _ in 1e308 }
+        var engine = RuleEngine(ruleSet: set, options: options)
+        let fired = run(&engine, inputs)
+        #expect(fired.isEmpty, "an infinite sum is not more than 1e308: \(outline(fired))")
+        #expect(try window(engine).panes.first?.sum == .infinity)
+        let saved = JSONWriter.bytes(engine.snapshot())
+        let restored = try RuleEngine(ruleSet: set, options: options, restoring: try JSONParser.parse(saved))
+        #expect(try window(restored) == window(engine))
     }
 
     @Test("a state record with a malformed pane is refused", arguments: [
         #"[[1,2,3]]"#, #"[[5,1,1,1,1,1]]"#, #"[[1,2,0,1,1,1]]"#, #"[[1,2,1,1,2,1]]"#, #"[[1,2,1,1,1,1],[2,3,1,1,1,1]]"#,
-        #"[[1,2,1,"x",1,1]]"#,
+        #"[[1,2,1,"x",1,1]]"#, #"[[1,2,9007199254740993,1,1,1]]"#, #"[[-9223372036854775808,2,1,1,1,1]]"#,
+        #"[[1,9223372036854775807,1,1,1,1]]"#, #"[[0,500,2,1,0,1]]"#, #"[[1,2,1,1,1,1],[5,6,1,1,1,1]]"#,
+        "[" + Array(repeating: "[1,1,1,1,1,1]", count: 301).enumerated().map { "[\($0.offset * 1000),\($0.offset * 1000),1,1,1,1]" }.joined(separator: ",") + "]",
     ])
     func malformedPanes(_ panes: String) throws {
         let set = try threshold("{count: 3, within: 10s}")
         var engine = RuleEngine(ruleSet: set)
         let record = try JSONParser.parse(#"{"version":"\#(set.rules[0].version)","entries":[],"panes":\#(panes)}"#)
         #expect(throws: RulesError.self) { try engine.restore(rule: "window", key: "k", record: record) }
-        let good = try JSONParser.parse(#"{"version":"\#(set.rules[0].version)","entries":[],"panes":[[1,2,2,3,1,2]]}"#)
+        let good = try JSONParser.parse(#"{"version":"\#(set.rules[0].version)","entries":[],"panes":[[1,2,2,3,1,2],[105,150,1,"inf",1,1]]}"#)
         try engine.restore(rule: "window", key: "k", record: good)
+        #expect(try window(engine, key: "k").panes.last?.sum == .infinity)
     }
 
     struct Failure: Error {}

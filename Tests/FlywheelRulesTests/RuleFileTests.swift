@@ -287,8 +287,9 @@ struct RuleFileTests {
               - {id: a, on: data.arrived, threshold: {count: 3, within: 1h}, lateness: 10m, emit: {type: t, topic: o}}
               - {id: b, all: [{on: data.arrived}, {on: code.merged}], within: 1h, lateness: 0s, emit: {type: t, topic: o}}
               - {id: c, sequence: [{on: data.arrived}, {on: code.merged}], within: 1h, emit: {type: t, topic: o}}
+              - {id: d, sequence: [{on: data.arrived}, {on: code.merged}], within: 1h, lateness: 0m, emit: {type: t, topic: o}}
             """)
-        #expect(set.rules.map(\.lateness) == [600_000, 0, nil])
+        #expect(set.rules.map(\.lateness) == [600_000, 0, nil, 0])
         let diagnostic = try onlyError(RuleFileFixtures.check("""
             version: 1
             rules:

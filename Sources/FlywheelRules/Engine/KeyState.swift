@@ -82,10 +82,11 @@ struct KeyState: Sendable {
             if let first = panes.first, first.last <= horizon { panes.removeFirst(panes.partitionPoint { $0.last <= horizon }) }
         }
 
-        /// Drops what a firing at `time` consumes: the exact events up to it and the panes wholly up to it.
+        /// Drops what a firing at `time` consumes: the exact events up to it and every pane with an event up to it
+        /// (a pane that straddles a late firing's time goes whole, so that its events never count twice).
         mutating func consume(upTo time: Int64) {
             entries.removeFirst(entries.firstIndex(after: time))
-            panes.removeFirst(panes.partitionPoint { $0.last <= time })
+            panes.removeFirst(panes.partitionPoint { $0.first <= time })
         }
 
         /// Once there are more exact entries than `limit` and an eighth, moves the oldest past `limit` into the
@@ -144,10 +145,11 @@ struct KeyState: Sendable {
             max = Swift.max(max, entry.value)
         }
 
-        /// The start of the slice of `width` milliseconds that holds `time` (slices start at multiples of the width).
+        /// The start of the slice of `width` milliseconds that holds `time` (slices start at multiples of the width);
+        /// wrapping, not trapping, at the ends of the range.
         static func start(of time: Int64, width: Int64) -> Int64 {
             let remainder = time % width
-            return time - (remainder < 0 ? remainder + width : remainder)
+            return time &- (remainder < 0 ? remainder &+ width : remainder)
         }
     }
 

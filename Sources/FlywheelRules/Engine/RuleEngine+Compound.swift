@@ -26,8 +26,6 @@ extension RuleEngine {
             for position in members.indices where members[position].first.map({ $0.time <= horizon }) == true {
                 members[position].removeFirst(members[position].firstIndex(after: horizon))
             }
-            let limit = Swift.max(RuleEngine.unwindowedMemberLimit, options.windowEventLimit / count)
-            if members[member].count > limit { members[member].removeFirst(members[member].count - limit) }
         } else if members[member].count > RuleEngine.unwindowedMemberLimit {
             members[member].removeFirst()
         }
@@ -72,6 +70,13 @@ extension RuleEngine {
                     members[position].removeFirst(members[position].firstIndex(after: time))
                 }
             }
+        }
+        // After the evaluation, as a window's trim, so that a late event can complete the set before it goes; in
+        // runs past the limit and an eighth, so that a busy member does not shift its events at every new one.
+        if within != nil {
+            let limit = Swift.max(RuleEngine.unwindowedMemberLimit, options.windowEventLimit / count)
+            let excess = members[member].count - limit
+            if excess > limit / 8 { members[member].removeFirst(excess) }
         }
         state.body = .members(members)
         putState(state, slot)

@@ -18,7 +18,7 @@ public struct RuleEngine: Sendable {
         /// which older ones move; per member for `all` and `sequence`, this divided by the number of members): a
         /// window's older events are kept as aggregates per slice of time, a member's older events are forgotten.
         /// It bounds a key's state, whatever its rate of events.
-        public var windowEventLimit: Int
+        public private(set) var windowEventLimit: Int
 
         public init(allowedLateness: Duration = .seconds(3600), maxCauses: Int = 100, tracksChanges: Bool = false, windowEventLimit: Int = 1000) {
             self.allowedLateness = allowedLateness.components.seconds * 1000 + allowedLateness.components.attoseconds / 1_000_000_000_000_000

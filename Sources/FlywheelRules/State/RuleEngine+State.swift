@@ -101,9 +101,13 @@ extension RuleEngine {
         case .panedWindow(let window):
             object["entries"] = .array(window.entries.map(encode))
             if !window.panes.isEmpty {
+                // A sum beyond what a double holds is kept as text (JSON has no infinity); the exact events' sum
+                // would be as infinite, and the window does not fire while the pane is in it.
                 object["panes"] = .array(
                     window.panes.map { pane in
-                        .array([pane.first, pane.last, Int64(pane.count)].map { .number(Double($0)) } + [pane.sum, pane.min, pane.max].map { .number($0) })
+                        .array(
+                            [pane.first, pane.last, Int64(pane.count)].map { .number(Double($0)) }
+                                + [pane.sum.isFinite ? .number(pane.sum) : .string(String(pane.sum)), .number(pane.min), .number(pane.max)])
                     })
             }
         case .members(let members):
@@ -152,8 +156,9 @@ extension RuleEngine {
             running.causes = try entries(record[path: "causes"])
             running.omitted = RuleEngine.whole(record[path: "omitted"], as: Int.self) ?? 0
             state.body = .running(running)
-        case .threshold:
-            state.body = KeyState.Window(panes: try panes(record[path: "panes"]), entries: try entries(record[path: "entries"])).body
+        case .threshold(_, let threshold):
+            let width = KeyState.Window.paneWidth(within: threshold.within ?? 1)
+            state.body = KeyState.Window(panes: try panes(record[path: "panes"], width: width), entries: try entries(record[path: "entries"])).body
         case .all, .sequence:
             var members: [[KeyState.Entry]] = []
             for list in record[path: "members"]?.arrayValue ?? [] { members.append(try entries(list)) }
@@ -205,16 +210,28 @@ extension RuleEngine {
         return entries
     }
 
-    /// A window's panes: `[first, last, count, sum, min, max]` each, in time order.
-    private func panes(_ value: JSONValue?) throws(RulesError) -> [KeyState.Pane] {
+    /// A window's panes: `[first, last, count, sum, min, max]` each, in time order, each within one slice of
+    /// `width` milliseconds, one per slice, at most `Window.paneLimit`; times within a million years of 1970 and
+    /// counts below 2^53, so that nothing a record says can overflow the engine's arithmetic.
+    private func panes(_ value: JSONValue?, width: Int64) throws(RulesError) -> [KeyState.Pane] {
+        let items = value?.arrayValue ?? []
+        guard items.count <= KeyState.Window.paneLimit else { throw RuleEngine.stateError("more than \(KeyState.Window.paneLimit) panes") }
+        let timeBound: Int64 = 31_556_952_000_000_000
         var panes: [KeyState.Pane] = []
-        for item in value?.arrayValue ?? [] {
+        for item in items {
             guard let parts = item.arrayValue, parts.count == 6, let first = RuleEngine.whole(parts[0], as: Int64.self),
                 let last = RuleEngine.whole(parts[1], as: Int64.self), let count = RuleEngine.whole(parts[2], as: Int.self),
-                let sum = parts[3].numberValue, let min = parts[4].numberValue, let max = parts[5].numberValue
+                let sum = parts[3].numberValue ?? parts[3].stringValue.flatMap(Double.init), let min = parts[4].numberValue,
+                let max = parts[5].numberValue
             else { throw RuleEngine.stateError("a pane is not [first, last, count, sum, min, max] with whole times and count") }
-            guard first <= last, count > 0, sum.isFinite, min.isFinite, max.isFinite, min <= max, panes.last.map({ $0.last < first }) ?? true
-            else { throw RuleEngine.stateError("a pane has an empty or reversed range, a value out of range, or is out of time order") }
+            let slice = KeyState.Pane.start(of: first, width: width)
+            guard first >= -timeBound, last <= timeBound, first <= last, slice == KeyState.Pane.start(of: last, width: width),
+                count > 0, count < 1 << 53, min.isFinite, max.isFinite, min <= max,
+                panes.last.map({ KeyState.Pane.start(of: $0.first, width: width) < slice }) ?? true
+            else {
+                throw RuleEngine.stateError(
+                    "a pane has a reversed range or one wider than its slice, a time or count out of range, a value out of range, or is out of slice order")
+            }
             panes.append(KeyState.Pane(first: first, last: last, count: count, sum: sum, min: min, max: max))
         }
         return panes
