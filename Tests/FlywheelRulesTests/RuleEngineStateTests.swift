@@ -367,6 +367,37 @@ struct RuleEngineStateTests: RuleEngineTesting {
         ])
     }
 
+    @Test("a state record names each event type and topic once; a record with causes as objects, as before, restores the same")
+    func compactCauses() throws {
+        let set = try rules(
+            """
+            rules:
+              - id: three
+                on: data.arrived
+                threshold: {count: 3, within: 1h}
+                emit: {type: retrain.requested, topic: mlops.retrain.requests}
+            """)
+        var engine = RuleEngine(ruleSet: set)
+        var first = event("e1", "data.arrived", at: at("00:00:00"))
+        first.origin = SourceCoordinates(topic: "lake", partition: 2, offset: 7)
+        _ = run(&engine, [first, event("e2", "data.arrived", at: at("00:01:00"))])
+        let record = try #require(engine.stateRecord(rule: "three", key: "sales-eu"))
+        let (t1, t2) = (at("00:00:00"), at("00:01:00"))
+        #expect(record[path: "symbols"] == .array([.string("data.arrived"), .string("lake")]))
+        #expect(JSONWriter.string(try #require(record[path: "entries"])) == #"[[\#(t1),1,1,["e1",0,1,2,7]],[\#(t2),2,1,["e2",0]]]"#)
+
+        let version = set.rules[0].version
+        let legacy = try JSONParser.parse(
+            #"{"version":"\#(version)","entries":[[\#(t1),1,1,{"id":"e1","type":"data.arrived","topic":"lake","partition":2,"offset":7}],"#
+                + #"[\#(t2),2,1,{"id":"e2","type":"data.arrived"}]]}"#)
+        var restored = RuleEngine(ruleSet: set)
+        try restored.restore(rule: "three", key: "sales-eu", record: legacy)
+        #expect(restored.stateRecord(rule: "three", key: "sales-eu") == record)
+
+        let unnamed = try JSONParser.parse(#"{"version":"\#(version)","symbols":["data.arrived"],"entries":[[\#(t1),1,1,["e1",1]]]}"#)
+        #expect(throws: RulesError.self) { try restored.restore(rule: "three", key: "sales-eu", record: unnamed) }
+    }
+
     @Test("state survives serialisation: a threshold window, with a late event after the split")
     func resumeWindowThreshold() throws {
         let set = try rules(

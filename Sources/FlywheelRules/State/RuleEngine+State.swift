@@ -82,6 +82,7 @@ extension RuleEngine {
 
     func encode(_ state: KeyState, rule: Rule) -> JSONValue {
         var object = JSONObject()
+        var names = RecordSymbols()
         object["version"] = .string(rule.version)
         if !state.firingTimes.isEmpty { object["firings"] = .array(state.firingTimes.map { .number(Double($0)) }) }
         switch state.body {
@@ -94,12 +95,12 @@ extension RuleEngine {
                 object["min"] = .number(running.min)
                 object["max"] = .number(running.max)
             }
-            object["causes"] = .array(running.causes.map(encode))
+            object["causes"] = .array(running.causes.map { encode($0, &names) })
             if running.omitted > 0 { object["omitted"] = .number(Double(running.omitted)) }
         case .window(let entries):
-            object["entries"] = .array(entries.map(encode))
+            object["entries"] = .array(entries.map { encode($0, &names) })
         case .panedWindow(let window):
-            object["entries"] = .array(window.entries.map(encode))
+            object["entries"] = .array(window.entries.map { encode($0, &names) })
             if !window.panes.isEmpty {
                 // A sum beyond what a double holds is kept as text (JSON has no infinity); the exact events' sum
                 // would be as infinite, and the window does not fire while the pane is in it.
@@ -111,36 +112,52 @@ extension RuleEngine {
                     })
             }
         case .members(let members):
-            object["members"] = .array(members.map { .array($0.map(encode)) })
+            object["members"] = .array(members.map { list in .array(list.map { encode($0, &names) }) })
         case .absence(let absence):
             object["last_seen"] = .number(Double(absence.lastSeen))
             object["armed"] = .bool(absence.armed)
-            object["cause"] = encode(absence.cause)
+            object["cause"] = encode(absence.cause, &names)
             object["values"] = .array(absence.values.map { value in value.map { .object(JSONObject(["value": $0])) } ?? .null })
         }
+        if !names.names.isEmpty { object["symbols"] = .array(names.names.map(JSONValue.string)) }
         return .object(object)
     }
 
-    private func encode(_ entry: KeyState.Entry) -> JSONValue {
-        .array([.number(Double(entry.time)), .number(Double(entry.sequence)), .number(entry.value), encode(entry.cause)])
-    }
+    /// The event types and topics a state record's causes name, each written once in its `symbols`, which the
+    /// causes refer to by position.
+    struct RecordSymbols {
+        var names: [String] = []
+        /// The engine's symbol numbers, in the order of `names`.
+        var numbers: [UInt32] = []
 
-    private func encode(_ cause: StoredCause) -> JSONValue {
-        var object = JSONObject()
-        object["id"] = .string(cause.id)
-        object["type"] = .string(symbols.name(cause.type))
-        if cause.topic != StoredCause.noTopic {
-            object["topic"] = .string(symbols.name(cause.topic))
-            object["partition"] = .number(Double(cause.partition))
-            object["offset"] = .number(Double(cause.offset))
+        mutating func position(of number: UInt32, in table: SymbolTable) -> Int {
+            if let position = numbers.firstIndex(of: number) { return position }
+            numbers.append(number)
+            names.append(table.name(number))
+            return names.count - 1
         }
-        return .object(object)
+    }
+
+    private func encode(_ entry: KeyState.Entry, _ names: inout RecordSymbols) -> JSONValue {
+        .array([.number(Double(entry.time)), .number(Double(entry.sequence)), .number(entry.value), encode(entry.cause, &names)])
+    }
+
+    /// `[id, type]`, or `[id, type, topic, partition, offset]` for an event read from Kafka; type and topic are
+    /// positions in the record's `symbols`.
+    private func encode(_ cause: StoredCause, _ names: inout RecordSymbols) -> JSONValue {
+        let type = JSONValue.number(Double(names.position(of: cause.type, in: symbols)))
+        guard cause.topic != StoredCause.noTopic else { return .array([.string(cause.id), type]) }
+        return .array([
+            .string(cause.id), type, .number(Double(names.position(of: cause.topic, in: symbols))), .number(Double(cause.partition)),
+            .number(Double(cause.offset)),
+        ])
     }
 
     // MARK: Decoding
 
     private mutating func decode(_ record: JSONValue, rule: Rule) throws(RulesError) -> KeyState {
         var state = KeyState(body: .none)
+        let names = (record[path: "symbols"]?.arrayValue ?? []).map { $0.stringValue }
         state.firingTimes = (record[path: "firings"]?.arrayValue ?? []).compactMap { RuleEngine.whole($0, as: Int64.self) }.suffix(KeyState.firingHistory)
         switch rule.logic {
         case .each, .any:
@@ -153,19 +170,19 @@ extension RuleEngine {
                 running.min = try number(record, "min")
                 running.max = try number(record, "max")
             }
-            running.causes = try entries(record[path: "causes"])
+            running.causes = try entries(record[path: "causes"], names)
             running.omitted = RuleEngine.whole(record[path: "omitted"], as: Int.self) ?? 0
             state.body = .running(running)
         case .threshold(_, let threshold):
             let width = KeyState.Window.paneWidth(within: threshold.within ?? 1)
-            state.body = KeyState.Window(panes: try panes(record[path: "panes"], width: width), entries: try entries(record[path: "entries"])).body
+            state.body = KeyState.Window(panes: try panes(record[path: "panes"], width: width), entries: try entries(record[path: "entries"], names)).body
         case .all, .sequence:
             var members: [[KeyState.Entry]] = []
-            for list in record[path: "members"]?.arrayValue ?? [] { members.append(try entries(list)) }
+            for list in record[path: "members"]?.arrayValue ?? [] { members.append(try entries(list, names)) }
             guard members.count == rule.filters.count else { throw RuleEngine.stateError("rule \(rule.id): wrong number of members") }
             state.body = .members(members)
         case .absent:
-            let cause = try self.cause(record[path: "cause"])
+            let cause = try self.cause(record[path: "cause"], names)
             let values = (record[path: "values"]?.arrayValue ?? []).map { $0.objectValue?["value"] }
             guard values.count == rule.emit.data.eventPaths.count else {
                 throw RuleEngine.stateError("rule \(rule.id): the absence keeps \(values.count) template values, the rule needs another number")
@@ -196,7 +213,7 @@ extension RuleEngine {
         return value
     }
 
-    private mutating func entries(_ value: JSONValue?) throws(RulesError) -> [KeyState.Entry] {
+    private mutating func entries(_ value: JSONValue?, _ names: [String?]) throws(RulesError) -> [KeyState.Entry] {
         var entries: [KeyState.Entry] = []
         for item in value?.arrayValue ?? [] {
             guard let parts = item.arrayValue, parts.count == 4, let time = parts[0].numberValue, let sequence = parts[1].numberValue,
@@ -205,7 +222,7 @@ extension RuleEngine {
             guard let time = RuleEngine.whole(.number(time), as: Int64.self), let sequence = RuleEngine.whole(.number(sequence), as: UInt64.self),
                 value.isFinite, entries.last.map({ $0.time <= time }) ?? true
             else { throw RuleEngine.stateError("an entry has a time, sequence or value out of range, or is out of time order") }
-            entries.append(KeyState.Entry(time: time, sequence: sequence, value: value, cause: try cause(parts[3])))
+            entries.append(KeyState.Entry(time: time, sequence: sequence, value: value, cause: try cause(parts[3], names)))
         }
         return entries
     }
@@ -237,7 +254,28 @@ extension RuleEngine {
         return panes
     }
 
-    private mutating func cause(_ value: JSONValue?) throws(RulesError) -> StoredCause {
+    /// A cause as `encode` writes it, positions referring to `names` (the record's `symbols`), or as an object
+    /// `{id, type, topic, partition, offset}` as records made before `symbols` have it.
+    private mutating func cause(_ value: JSONValue?, _ names: [String?]) throws(RulesError) -> StoredCause {
+        if let parts = value?.arrayValue {
+            func name(_ position: JSONValue) throws(RulesError) -> UInt32 {
+                guard let index = RuleEngine.whole(position, as: Int.self), names.indices.contains(index), let name = names[index] else {
+                    throw RuleEngine.stateError("a cause names symbol \(JSONWriter.string(position)), which the record's symbols do not have")
+                }
+                return symbols.intern(name)
+            }
+            guard parts.count == 2 || parts.count == 5, let id = parts[0].stringValue else {
+                throw RuleEngine.stateError("a cause is not [id, type] or [id, type, topic, partition, offset]")
+            }
+            var cause = StoredCause(id: id, type: try name(parts[1]), topic: StoredCause.noTopic, partition: 0, offset: 0)
+            if parts.count == 5 {
+                guard let partition = RuleEngine.whole(parts[3], as: Int32.self), let offset = RuleEngine.whole(parts[4], as: Int64.self) else {
+                    throw RuleEngine.stateError("a cause's partition or offset is not a whole number in range")
+                }
+                (cause.topic, cause.partition, cause.offset) = (try name(parts[2]), partition, offset)
+            }
+            return cause
+        }
         guard let id = value?[path: "id"]?.stringValue, let type = value?[path: "type"]?.stringValue else {
             throw RuleEngine.stateError("a cause has no id or type")
         }
