@@ -121,8 +121,15 @@ extension RuleEngine {
         if let within = threshold.within { values["within"] = .string(DurationText.format(milliseconds: within)) }
         let subject = threshold.path.map { "\(threshold.aggregate.name) of \($0.joined(separator: "."))" } ?? "count"
         let window = threshold.within.map { " within \(DurationText.format(milliseconds: $0))" } ?? " since the last firing"
-        let explanation =
+        var explanation =
             "\(subject) = \(JSONWriter.format(aggregate.value)) \(threshold.comparator.symbol) \(JSONWriter.format(threshold.bound)) over \(aggregate.count) event\(aggregate.count == 1 ? "" : "s") of key \(key)\(window)"
+        // Said only when the window is past what it keeps one by one, so that an approximation is never silent.
+        if aggregate.inPanes > 0, let within = threshold.within {
+            let width = DurationText.format(milliseconds: KeyState.Window.paneWidth(within: within))
+            values["events_in_panes"] = .number(Double(aggregate.inPanes))
+            values["pane_width"] = .string(width)
+            explanation += " (\(aggregate.inPanes) of them counted in panes of \(width), whole panes inside the window only)"
+        }
         return fire(
             rule: index, key: key, state: &state, time: input.time, value: .number(aggregate.value), values: values,
             causes: causes, omitted: omitted, event: .event(input.event), explanation: explanation)
@@ -133,6 +140,8 @@ extension RuleEngine {
 struct Aggregated {
     var value: Double
     var count: Int
+    /// How many of the events were counted through panes rather than one by one.
+    var inPanes = 0
 
     /// Over exact entries and panes.
     init(_ entries: ArraySlice<KeyState.Entry>, _ panes: ArraySlice<KeyState.Pane>, _ aggregate: Threshold.Aggregate) {
@@ -142,6 +151,7 @@ struct Aggregated {
         var maximum = -Double.infinity
         for pane in panes {
             count += pane.count
+            inPanes += pane.count
             sum += pane.sum
             minimum = Swift.min(minimum, pane.min)
             maximum = Swift.max(maximum, pane.max)
