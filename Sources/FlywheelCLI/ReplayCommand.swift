@@ -77,6 +77,12 @@ struct ReplayCommand: ParsableCommand {
         if statistics.keyless > 0 { writeToStandardError("  \(statistics.keyless) accepted events had no key and were skipped") }
         if statistics.notNumeric > 0 { writeToStandardError("  \(statistics.notNumeric) accepted events had no number to aggregate and were skipped") }
         if statistics.late > 0 { writeToStandardError("  \(statistics.late) events were later than the allowed lateness") }
+        let approximated = statistics.approximatedByRule.reduce(0, +)
+        if approximated > 0 {
+            writeToStandardError(
+                "  \(approximated) trigger\(approximated == 1 ? "" : "s") counted events kept in panes (a key's window past 1,000 events;"
+                    + " each audit record says how many)")
+        }
         if replay.invalidEvents > 0 { throw ExitCode(1) }
     }
 }

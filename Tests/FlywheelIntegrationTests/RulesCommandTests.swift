@@ -172,6 +172,33 @@ struct RulesCommandTests {
         #expect(run.errorLines.contains("  stale-dataset: 2 accepted, 1 fired"), "\(run.standardError)")
     }
 
+    @Test("replay says how many triggers counted events kept in panes, and their audit records how many events")
+    func replayApproximated() async throws {
+        let folder = try Folder()
+        let rules = try folder.write(
+            "rules.yaml",
+            """
+            rules:
+              - id: busy
+                on: data.arrived
+                key: data.dataset
+                threshold: {count: 1500, within: 1h}
+                emit: {type: retrain.requested, topic: mlops.retrain.requests}
+            """)
+        // 1,500 arrivals of one dataset a second apart: 1,000 or so are kept one by one when the count is reached.
+        let lines = (0..<1_500).map { index in
+            #"{"specversion":"1.0","id":"e\#(index)","source":"s3://lake","type":"data.arrived","time":"\#(RFC3339.string(milliseconds: 1_772_323_200_000 + Int64(index) * 1_000))","data":{"dataset":"sales-eu","rows":1,"bytes":1,"location":"s3://lake/x"}}"#
+        }
+        let events = try folder.write("events.jsonl", lines.joined(separator: "\n") + "\n")
+        let run = try await folder.flywheel("replay", "--rules", rules, "--events", events, "--explain")
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.errorLines.contains("  1 trigger counted events kept in panes (a key's window past 1,000 events; each audit record says how many)"), "\(run.standardError)")
+        let audit = try #require(try run.outputLines.map(parse).first { $0[path: "type"]?.stringValue == "trigger.audit" })
+        let inPanes = try #require(audit[path: "data.values.events_in_panes"]?.numberValue)
+        #expect(inPanes >= 375 && inPanes <= 500, "the events before the latest 1,000 to 1,125: \(inPanes)")
+        #expect(audit[path: "data.values.events"] == .number(1500))
+    }
+
     @Test("replay --explain follows each trigger with its trigger.audit record, which has an explanation")
     func replayExplain() async throws {
         let folder = try Folder()

@@ -226,6 +226,7 @@ struct ServeCommandTests {
         #expect(metrics?.0 == 200)
         let body = metrics?.1 ?? ""
         #expect(body.contains(#"flywheel_triggers_total{rule="busy-dataset"}"#))
+        #expect(body.contains(#"flywheel_triggers_approximated_total{rule="busy-dataset"} 0"#), "no window here goes past 1,000 events")
         #expect(body.contains(eventsIn), "\(body)")
         #expect(body.contains("flywheel_transactions_total"))
         #expect(body.contains("flywheel_batch_processing_seconds_bucket"))

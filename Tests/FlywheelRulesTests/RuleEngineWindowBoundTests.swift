@@ -69,10 +69,12 @@ struct RuleEngineWindowBoundTests: RuleEngineTesting {
         let set = try threshold(text)
         // Values 0 to 19 in turn, but 100 and -100 once each: max and min fire on them, over windows of 25,000 events.
         let inputs = stream(30_000, gap: 10) { $0 == 25_000 ? 100 : $0 == 27_000 ? -100 : Double($0 % 20) }
-        let bounded = run(set, inputs)
+        var engine = RuleEngine(ruleSet: set)
+        let bounded = run(&engine, inputs)
         var unbounded = RuleEngine(ruleSet: set, options: RuleEngine.Options(windowEventLimit: .max))
         let exact = run(&unbounded, inputs)
         #expect(!exact.isEmpty)
+        #expect(engine.statistics.approximatedByRule == [bounded.count] && unbounded.statistics.approximatedByRule == [0])
         #expect(outline(bounded) == outline(exact))
         let triggers = { (firings: [RuleFiring]) in firings.map { EventLines.line($0.trigger) } }
         #expect(triggers(bounded) == triggers(exact), "the same aggregate, causes (the latest 100) and cause_omitted")

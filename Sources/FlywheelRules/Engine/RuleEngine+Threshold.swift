@@ -125,6 +125,7 @@ extension RuleEngine {
             "\(subject) = \(JSONWriter.format(aggregate.value)) \(threshold.comparator.symbol) \(JSONWriter.format(threshold.bound)) over \(aggregate.count) event\(aggregate.count == 1 ? "" : "s") of key \(key)\(window)"
         // Said only when the window is past what it keeps one by one, so that an approximation is never silent.
         if aggregate.inPanes > 0, let within = threshold.within {
+            statistics.approximatedByRule[index] += 1
             let width = DurationText.format(milliseconds: KeyState.Window.paneWidth(within: within))
             values["events_in_panes"] = .number(Double(aggregate.inPanes))
             values["pane_width"] = .string(width)

@@ -43,6 +43,9 @@ public struct RuleEngine: Sendable {
         /// Per rule, in rule order: accepted events and firings.
         public var evaluations: [Int]
         public var firingsByRule: [Int]
+        /// Per rule, in rule order: firings whose window counted events through panes (a key past
+        /// `Options.windowEventLimit` events), whose audit records say how many.
+        public var approximatedByRule: [Int]
     }
 
     public let ruleSet: RuleSet
@@ -75,7 +78,8 @@ public struct RuleEngine: Sendable {
         testResults = Array(repeating: false, count: ruleSet.index.tests.count)
         statistics = Statistics(
             evaluations: Array(repeating: 0, count: ruleSet.rules.count),
-            firingsByRule: Array(repeating: 0, count: ruleSet.rules.count))
+            firingsByRule: Array(repeating: 0, count: ruleSet.rules.count),
+            approximatedByRule: Array(repeating: 0, count: ruleSet.rules.count))
     }
 
     /// The number of keys with state, over all rules.
