@@ -31,6 +31,11 @@ public enum DurationText {
         return total > 0 && total <= maxMilliseconds ? total : nil
     }
 
+    /// Whether the text is zero: `0`, or `0` with one of the units (`0s`, `0ms`, ...), which `milliseconds` refuses.
+    public static func isZero(_ text: String) -> Bool {
+        text == "0" || units.contains { "0" + $0.suffix == text }
+    }
+
     /// The longest duration accepted: 100 years, so that adding one to any event time cannot overflow.
     public static let maxMilliseconds: Int64 = 100 * 366 * 86_400_000
 

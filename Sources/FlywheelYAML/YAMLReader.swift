@@ -200,11 +200,15 @@ public struct YAMLReader {
         return scalar.string
     }
 
-    public mutating func duration(_ node: Node, field: String) -> Int64? {
-        guard case .scalar(let scalar) = node, let milliseconds = DurationText.milliseconds(scalar.string) else {
+    /// A duration in milliseconds; with `allowsZero`, also `0`, with or without a unit.
+    public mutating func duration(_ node: Node, field: String, allowsZero: Bool = false) -> Int64? {
+        guard case .scalar(let scalar) = node,
+            let milliseconds = DurationText.milliseconds(scalar.string) ?? (allowsZero && DurationText.isZero(scalar.string) ? 0 : nil)
+        else {
             error(
                 node, "\(field) must be a duration, not \(YAMLReader.shown(node))",
-                hint: "a whole number with a unit (ms, s, m, h, d, w), largest first, at most 100 years: 30s, 15m, 6h, 7d, 1h30m")
+                hint: "a whole number with a unit (ms, s, m, h, d, w), largest first, at most 100 years: 30s, 15m, 6h, 7d, 1h30m"
+                    + (allowsZero ? "; 0 for none" : ""))
             return nil
         }
         return milliseconds

@@ -267,23 +267,11 @@ extension Array where Element == KeyState.Entry {
             append(entry)
             return
         }
-        var low = 0
-        var high = count
-        while low < high {
-            let middle = (low + high) / 2
-            if self[middle].precedes(entry) { low = middle + 1 } else { high = middle }
-        }
-        insert(entry, at: low)
+        insert(entry, at: partitionPoint { $0.precedes(entry) })
     }
 
     /// The index of the first entry with a time after `time`.
     func firstIndex(after time: Int64) -> Int {
-        var low = 0
-        var high = count
-        while low < high {
-            let middle = (low + high) / 2
-            if self[middle].time <= time { low = middle + 1 } else { high = middle }
-        }
-        return low
+        partitionPoint { $0.time <= time }
     }
 }

@@ -65,10 +65,7 @@ struct RuleFileReader {
         let description = fields["description"].flatMap { yaml.text($0, field: "description") }
         let key = fields["key"].flatMap { path($0, field: "key") } ?? ["subject"]
         let cooldown = fields["cooldown"].flatMap { yaml.duration($0, field: "cooldown") }
-        // A duration, or none: 0 with or without a unit.
-        let lateness = fields["lateness"].flatMap { node in
-            ["0", "0ms", "0s", "0m", "0h", "0d", "0w"].contains(node.scalar?.string ?? "") ? 0 : yaml.duration(node, field: "lateness")
-        }
+        let lateness = fields["lateness"].flatMap { yaml.duration($0, field: "lateness", allowsZero: true) }
 
         let kinds = RuleFileReader.kindFields.filter { fields[$0] != nil }
         if kinds.count > 1 {

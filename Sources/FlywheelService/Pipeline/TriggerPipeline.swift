@@ -79,7 +79,6 @@ public final class TriggerPipeline: Service, Sendable {
             decoder: IntakeDecoder(intake: EventIntake(schemas: schemas), deadLetterTopic: configuration.deadLetterTopic, logger: logger),
             logger: logger)
         let jobs = SerialJobs()
-        let stopping = ShutdownRequest()
         let committer = BatchCommitter()
         let failure = PipelineFailure()
         let health = self.health
@@ -171,7 +170,7 @@ public final class TriggerPipeline: Service, Sendable {
                                     try await state.assign(partitions, reader: reader)
                                     return state.appliedPositions()
                                 }
-                            } catch let error as KafkaError where error.code == .shutdown && stopping.isRequested {
+                            } catch let error as KafkaError where error.code == .shutdown && Task.isShuttingDownGracefully {
                                 // The shutdown stopped the restore: the partitions it did not finish have no state
                                 // here, so none of their records is evaluated or committed; the consumer drains.
                                 logger.info("The shutdown stopped the state restore; partitions not restored are left to the next start")
@@ -215,7 +214,6 @@ public final class TriggerPipeline: Service, Sendable {
                     }
                     try await evaluating?.wait()
                 } onGracefulShutdown: {
-                    stopping.request()
                     consumer.triggerGracefulShutdown()
                     // A restore under way (a large state partition can take longer than a shutdown may) stops.
                     Task { await reader.close() }
@@ -244,15 +242,6 @@ public final class TriggerPipeline: Service, Sendable {
         try await output.shutdown()
         await reader.close()
     }
-}
-
-/// Whether a graceful shutdown was asked for.
-final class ShutdownRequest: Sendable {
-    private let requested = Atomic<Bool>(false)
-
-    func request() { requested.store(true, ordering: .relaxed) }
-
-    var isRequested: Bool { requested.load(ordering: .relaxed) }
 }
 
 /// The first error of work beside the batch loop (the absence timer), which ends the pipeline like a batch's would.
