@@ -117,6 +117,21 @@ struct ServeConfigurationTests {
         }
     }
 
+    @Test("outputs.compression: lz4 by default, any librdkafka codec or none, anything else refused where it is")
+    func compression() throws {
+        let base = "kafka: {bootstrap_servers: [b:9092]}\ninputs: {data_arrivals: {topics: [in]}}\nrules: [r.yaml]\n"
+        func parsed(_ line: String) throws -> KafkaProducerConfiguration.Compression {
+            try ServeConfiguration.parse(yaml: base + line, path: "flywheel.yaml").compression
+        }
+        #expect(try parsed("") == .lz4)
+        #expect(try parsed("outputs: {compression: zstd}") == .zstd)
+        #expect(try parsed("outputs: {compression: none}") == .none)
+        for bad in ["lz5", "LZ4", "true", "[lz4]"] {
+            let lines = errors(base + "outputs: {compression: \(bad)}").map(\.description)
+            #expect(lines.contains { $0.hasPrefix("flywheel.yaml:4:24: error: outputs.compression must be one of none, gzip, snappy, lz4, zstd") }, "\(bad): \(lines)")
+        }
+    }
+
     @Test("a file that cannot be read is an error naming it")
     func unreadable() {
         #expect(throws: ServiceError.self) { try ServeConfiguration.load(path: "/nonexistent/flywheel.yaml") }

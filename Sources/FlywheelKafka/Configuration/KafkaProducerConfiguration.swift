@@ -9,13 +9,15 @@ public struct KafkaProducerConfiguration: Sendable {
     }
 
     /// The codec for message batches.
-    public struct Compression: Hashable, Sendable {
+    public struct Compression: Hashable, Sendable, CustomStringConvertible {
         let value: String
+        public var description: String { value }
         public static let none = Compression(value: "none")
         public static let gzip = Compression(value: "gzip")
         public static let snappy = Compression(value: "snappy")
         public static let lz4 = Compression(value: "lz4")
         public static let zstd = Compression(value: "zstd")
+        public static let all = [none, gzip, snappy, lz4, zstd]
     }
 
     public var client: KafkaClientConfiguration

@@ -13,7 +13,7 @@ extension ServeConfiguration {
     static let saslFields = ["mechanism", "username", "password"]
     static let tlsFields = ["ca_file", "certificate_file", "key_file", "key_password", "verify_hostname"]
     static let inputFields = ["topics", "key"]
-    static let outputFields = ["topics", "audit_topic", "dead_letter_topic"]
+    static let outputFields = ["topics", "audit_topic", "dead_letter_topic", "compression"]
     static let httpFields = ["host", "port"]
 
     /// Reads the configuration file at `path`; environment variables (`Environment`) override its secrets. Every
@@ -72,10 +72,20 @@ private struct ConfigurationReader {
         var outputTopics: [String] = []
         var auditTopic = "flywheel.trigger.audit"
         var deadLetterTopic = "flywheel.deadletter"
+        var compression = KafkaProducerConfiguration.Compression.lz4
         if let outputsNode = fields["outputs"], let outputs = yaml.fields(of: outputsNode, known: ServeConfiguration.outputFields, what: "outputs") {
             if let topics = outputs["topics"] { outputTopics = topicList(topics, field: "outputs.topics") }
             if let node = outputs["audit_topic"] { auditTopic = topic(node, field: "outputs.audit_topic") ?? auditTopic }
             if let node = outputs["dead_letter_topic"] { deadLetterTopic = topic(node, field: "outputs.dead_letter_topic") ?? deadLetterTopic }
+            if let node = outputs["compression"] {
+                if let chosen = KafkaProducerConfiguration.Compression.all.first(where: { $0.description == node.scalar?.string }) {
+                    compression = chosen
+                } else {
+                    yaml.error(
+                        node, "outputs.compression must be one of \(KafkaProducerConfiguration.Compression.all.map(\.description).joined(separator: ", ")), not \(YAMLReader.shown(node))",
+                        hint: "lz4 costs little CPU; zstd compresses more")
+                }
+            }
         }
         var ruleFiles: [String] = []
         if let rulesNode = fields["rules"] {
@@ -167,6 +177,7 @@ private struct ConfigurationReader {
             maxBatchSize: maxBatch, absenceCheckInterval: absenceInterval, offsetReset: offsetReset,
             brokerCheckInterval: brokerCheckInterval, fetchMaxWait: fetchMaxWait)
         configuration.maxBatchBytes = maxBatchBytes
+        configuration.compression = compression
         return configuration
     }
 

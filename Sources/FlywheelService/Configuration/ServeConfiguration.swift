@@ -82,6 +82,9 @@ public struct ServeConfiguration: Sendable {
     /// by this rather than by `maxBatchSize`. The consumer holds up to twice this between Kafka and the pipeline.
     public var maxBatchBytes: Int = ServeConfiguration.defaultMaxBatchBytes
     public static let defaultMaxBatchBytes = 32 << 20
+    /// The codec of every record the service writes (triggers, audit records, state, dead letters, re-keyed
+    /// events). Triggers and audit records repeat their causes' topics and types, and compress several times over.
+    public var compression: KafkaProducerConfiguration.Compression = .lz4
     /// The largest record the service's producers may send: librdkafka's `message.max.bytes`, 1,000,000 unless
     /// `kafka.properties` sets it.
     public var maxRecordBytes: Int { kafka.additionalProperties["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000 }
