@@ -114,6 +114,23 @@ struct JSONParserTests {
         }
     }
 
+    @Test("a member written from JSON given for it (spliced) gives the bytes the whole value gives (property)", arguments: 0..<3)
+    func splicing(seed: UInt64) throws {
+        var rng = SplitMix64(state: seed)
+        for _ in 0..<100 {
+            var object = JSONObject()
+            for index in 0..<Int.random(in: 0...5, using: &rng) { object["m\(index)"] = JSONParserTests.randomValue(&rng, depth: 1) }
+            let whole = JSONWriter.bytes(.object(object))
+            let names = object.keys.filter { _ in Bool.random(using: &rng) }
+            let fragments = names.map { (name: $0, json: JSONWriter.bytes(object[$0]!)) }
+            #expect(JSONWriter.bytes(.object(object), splicing: fragments) == whole, "seed \(seed): \(String(decoding: whole, as: UTF8.self))")
+        }
+        // What is spliced is written as given; a value that is not an object is written whole.
+        let object = JSONValue.object(JSONObject(["a": .number(1), "b": .string("x")]))
+        #expect(String(decoding: JSONWriter.bytes(object, splicing: [("b", Array("[2]".utf8))]), as: UTF8.self) == #"{"a":1,"b":[2]}"#)
+        #expect(JSONWriter.bytes(.array([.null]), splicing: [("b", Array("1".utf8))]) == Array("[null]".utf8))
+    }
+
     @Test("strings are written with the minimal escapes, everything else as it is")
     func stringEscapes() throws {
         let text = "a\"b\\c/\n\r\t\u{01}\u{1f}\u{7f}é😀"

@@ -285,8 +285,14 @@ public struct CloudEventKafkaCodec: Sendable {
     // MARK: Encoding
 
     /// The record for `event` keyed by `key` (the entity the event is about, so per-entity order holds).
-    public func encode(_ event: CloudEvent, key: String?, mode: ContentMode = .binary) -> CloudEventRecord {
+    ///
+    /// The members of `event.data` named in `splicing` are written as the JSON given for them
+    /// (`JSONWriter.bytes(_:splicing:)`), which must be their values' JSON.
+    public func encode(
+        _ event: CloudEvent, key: String?, mode: ContentMode = .binary, splicing fragments: [(name: String, json: [UInt8])] = []
+    ) -> CloudEventRecord {
         let keyBytes = key.map { Array($0.utf8) }
+        let data = event.data.map { JSONWriter.bytes($0, splicing: fragments) }
         if mode.isStructured {
             var object = JSONObject()
             object["specversion"] = .string(event.specversion)
@@ -298,9 +304,10 @@ public struct CloudEventKafkaCodec: Sendable {
             if let datacontenttype = event.datacontenttype { object["datacontenttype"] = .string(datacontenttype) }
             if let dataschema = event.dataschema { object["dataschema"] = .string(dataschema) }
             for (name, value) in event.extensions.sorted(by: { $0.key < $1.key }) { object[name] = .string(value) }
-            if let data = event.data { object["data"] = data }
+            // The data as written above, in its place.
+            if let data { object["data"] = .null }
             return CloudEventRecord(
-                key: keyBytes, value: JSONWriter.bytes(.object(object)),
+                key: keyBytes, value: JSONWriter.bytes(.object(object), splicing: data.map { [("data", $0)] } ?? []),
                 headers: [.init(name: "content-type", string: CloudEventKafkaCodec.structuredContentType)])
         }
         var headers: [CloudEventRecord.Header] = [
@@ -316,7 +323,7 @@ public struct CloudEventKafkaCodec: Sendable {
             headers.append(.init(name: "ce_" + name, string: value))
         }
         if let datacontenttype = event.datacontenttype { headers.append(.init(name: "content-type", string: datacontenttype)) }
-        return CloudEventRecord(key: keyBytes, value: event.data.map(JSONWriter.bytes), headers: headers)
+        return CloudEventRecord(key: keyBytes, value: data, headers: headers)
     }
 }
 

@@ -13,6 +13,40 @@ public enum JSONWriter {
         }
     }
 
+    /// `value`, an object, with each member named in `fragments` written as the JSON given for it instead of its
+    /// value: JSON written once and shared by several records (a firing's causes, in its trigger and its audit
+    /// record). A value that is not an object is written as it is.
+    public static func bytes(_ value: JSONValue, splicing fragments: [(name: String, json: [UInt8])]) -> [UInt8] {
+        guard !fragments.isEmpty, case .object(let object) = value else { return bytes(value) }
+        func fragment(_ name: String) -> [UInt8]? { fragments.first { $0.name == name }?.json }
+        var count = 2 + Swift.max(0, object.count - 1)
+        for member in object.members {
+            count += length(of: member.key) + 1 + (fragment(member.key)?.count ?? length(of: member.value))
+        }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var cursor = buffer.baseAddress!
+            put(UInt8(ascii: "{"), at: &cursor)
+            var separator = false
+            for member in object.members {
+                if separator { put(UInt8(ascii: ","), at: &cursor) }
+                separator = true
+                write(member.key, at: &cursor)
+                put(UInt8(ascii: ":"), at: &cursor)
+                if let json = fragment(member.key) {
+                    json.withUnsafeBufferPointer { json in
+                        if let base = json.baseAddress { cursor.update(from: base, count: json.count) }
+                        cursor += json.count
+                    }
+                } else {
+                    write(member.value, at: &cursor)
+                }
+            }
+            put(UInt8(ascii: "}"), at: &cursor)
+            initialized = cursor - buffer.baseAddress!
+            precondition(initialized == count, "JSONWriter measured \(count) bytes and wrote \(initialized)")
+        }
+    }
+
     public static func string(_ value: JSONValue) -> String {
         String(decoding: bytes(value), as: UTF8.self)
     }

@@ -35,6 +35,18 @@ public struct RuleFiring: Sendable, Hashable {
         return .array(causes.map(\.json))
     }
 
+    /// The Kafka records of the trigger and of the audit record, keyed by the firing's key, in `mode`: the causes,
+    /// which the two share and which make most of their bytes, are made into JSON once.
+    public func records(codec: CloudEventKafkaCodec, mode: CloudEventKafkaCodec.ContentMode = .binary) -> (trigger: CloudEventRecord, audit: CloudEventRecord) {
+        let causes = JSONWriter.bytes(causeJSON)
+        // The trigger carries the same causes unless they were changed after the engine made it (see causeJSON).
+        let shared = if case .object(let data)? = trigger.data, case .array(let carried)? = data["cause"] { carried.count == self.causes.count } else { false }
+        return (
+            codec.encode(trigger, key: key, mode: mode, splicing: shared ? [("cause", causes)] : []),
+            codec.encode(audit, key: key, mode: mode, splicing: [("cause", causes)])
+        )
+    }
+
     /// The `trigger.audit` record of this firing: rule version, values, causes and explanation.
     public var audit: CloudEvent {
         // Distinct names, so the object is made in one go instead of looking each name up.

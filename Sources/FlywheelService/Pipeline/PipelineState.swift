@@ -334,8 +334,9 @@ final class PipelineState: @unchecked Sendable {
         pending.epoch = rebalances
         pending.records.reserveCapacity(records.count + 2 * firings.count)
         for firing in firings {
-            pending.records.append(message(firing.trigger, key: firing.key, topic: firing.topic))
-            pending.records.append(message(firing.audit, key: firing.key, topic: configuration.auditTopic))
+            let (trigger, audit) = firing.records(codec: codec)
+            pending.records.append(message(trigger, of: firing.trigger, topic: firing.topic))
+            pending.records.append(message(audit, of: firing.trigger, topic: configuration.auditTopic))
             pending.firedRules.append(firing.ruleID)
             metrics.triggers(rule: firing.ruleID).increment()
         }
@@ -367,11 +368,11 @@ final class PipelineState: @unchecked Sendable {
         return pending
     }
 
-    private func message(_ event: CloudEvent, key: String, topic: String) -> KafkaProducerMessage {
-        let record = codec.encode(event, key: key, mode: .binary)
+    /// The message of a trigger's or audit record's `record`, with the W3C trace context of `trigger`.
+    private func message(_ record: CloudEventRecord, of trigger: CloudEvent, topic: String) -> KafkaProducerMessage {
         var headers = record.headers.map { KafkaHeader(key: $0.name, value: $0.value) }
         // Also as the plain W3C header, which tracing-aware Kafka clients read.
-        if let traceparent = event.extensions["traceparent"] { headers.append(KafkaHeader(key: "traceparent", string: traceparent)) }
+        if let traceparent = trigger.extensions["traceparent"] { headers.append(KafkaHeader(key: "traceparent", string: traceparent)) }
         return KafkaProducerMessage(topic: topic, key: record.key, value: record.value, headers: headers)
     }
 }
