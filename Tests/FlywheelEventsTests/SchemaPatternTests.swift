@@ -66,6 +66,31 @@ struct SchemaPatternTests {
         }
     }
 
+    @Test("the automaton agrees with the program on every pattern, on the texts and on random ASCII texts of the patterns' characters")
+    func automatonAgreesWithProgram() throws {
+        var rng = SystemRandomNumberGenerator()
+        for pattern in Self.patterns {
+            let compiled = try #require(SchemaPattern(pattern))
+            // Texts made of characters the patterns name, and a few others, so that matches are likely.
+            let alphabet = Array(Set(pattern.unicodeScalars.filter(\.isASCII).map(Character.init) + ["a", "0", "-", ":", " ", "Z", "."]))
+            let random = (0..<300).map { _ in String((0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }) }
+            for text in Self.texts + random {
+                #expect(compiled.matches(text) == compiled.programMatches(text), "pattern \(pattern) on \(text.debugDescription)")
+            }
+        }
+    }
+
+    @Test("the schemas' patterns have an automaton; one that needs too many states has none and still matches")
+    func automatonBound() throws {
+        for pattern in Self.patterns {
+            #expect(try #require(SchemaPattern(pattern)).hasAutomaton, "\(pattern)")
+        }
+        // (a|b)*a(a|b){9}: the last ten characters must be remembered, 2^10 states.
+        let large = try #require(SchemaPattern("^(a|b)*a(a|b){9}$"))
+        #expect(!large.hasAutomaton)
+        #expect(large.matches("bbabbbbbbbbb") && !large.matches("abbbbbbbbbbb"))
+    }
+
     @Test("line terminators follow ECMA-262: `.` does not match them and `$` is the end of the text")
     func lineTerminators() throws {
         #expect(try #require(SchemaPattern("^a.c$")).matches("a\nc") == false)

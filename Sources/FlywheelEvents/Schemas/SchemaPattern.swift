@@ -8,7 +8,8 @@
 struct SchemaPattern: @unchecked Sendable {
     // Immutable after init; Regex is not Sendable, so the struct vouches for itself.
     private enum Engine {
-        case program([Instruction])
+        /// The program, and the automaton made of it when it is small enough.
+        case program([Instruction], ASCIIAutomaton?)
         case regex(Regex<AnyRegexOutput>)
     }
 
@@ -21,7 +22,7 @@ struct SchemaPattern: @unchecked Sendable {
             var program: [Instruction] = []
             node.compile(into: &program)
             program.append(.match)
-            engine = .program(program)
+            engine = .program(program, ASCIIAutomaton(program))
         } else if let regex = try? Regex(source).matchingSemantics(.unicodeScalar).asciiOnlyDigits()
             .asciiOnlyWordCharacters().asciiOnlyWhitespace()
         {
@@ -37,15 +38,31 @@ struct SchemaPattern: @unchecked Sendable {
         return false
     }
 
+    /// Whether ASCII text is matched by the automaton (false: by the program).
+    var hasAutomaton: Bool {
+        if case .program(_, let automaton) = engine { return automaton != nil }
+        return false
+    }
+
     /// Whether the pattern matches somewhere in `text`.
     func matches(_ text: String) -> Bool {
         switch engine {
         case .regex(let regex):
             return (try? regex.firstMatch(in: text)) != nil
-        case .program(let program):
+        case .program(let program, let automaton):
             var text = text
-            return text.withUTF8 { Self.search(program, in: $0) }
+            return text.withUTF8 { bytes in
+                if let automaton, let matched = automaton.search(bytes) { return matched }
+                return Self.search(program, in: bytes)
+            }
         }
+    }
+
+    /// Whether the program alone (without the automaton) matches somewhere in `text`; nil if there is no program.
+    func programMatches(_ text: String) -> Bool? {
+        guard case .program(let program, _) = engine else { return nil }
+        var text = text
+        return text.withUTF8 { Self.search(program, in: $0) }
     }
 
     // MARK: Matching
@@ -138,6 +155,99 @@ struct SchemaPattern: @unchecked Sendable {
         if lead < 0xE0 { return ((lead & 0x1F) << 6 | continuation(1), 2) }
         if lead < 0xF0 { return ((lead & 0x0F) << 12 | continuation(1) << 6 | continuation(2), 3) }
         return ((lead & 0x07) << 18 | continuation(1) << 12 | continuation(2) << 6 | continuation(3), 4)
+    }
+}
+
+/// A program as a deterministic automaton over ASCII text: one table lookup per byte, where the program keeps a set
+/// of threads. Each state is the set of the program's steps that threads can be at (from every start position, as a
+/// search has them), made when the pattern is compiled; a program that would need more than `maxStates` states has
+/// none. Text with a byte past ASCII is left to the program.
+private struct ASCIIAutomaton {
+    static let maxStates = 256
+
+    /// `transitions[state * 128 + byte]`: the state after `byte`.
+    private let transitions: [UInt16]
+    /// By state: a match ends here, so the search is over.
+    private let matched: [Bool]
+    /// By state: nothing can match from here on, whatever follows.
+    private let dead: [Bool]
+    /// By state: the pattern matches if the text (not empty) ends here.
+    private let matchedAtEnd: [Bool]
+    /// Whether the empty text matches (where `^` and `$` both hold).
+    private let matchesEmpty: Bool
+
+    init?(_ program: [SchemaPattern.Instruction]) {
+        // Where threads stand: consuming steps, `$` not yet at the end, and the match.
+        func closure(_ seeds: [Int], atStart: Bool, atEnd: Bool) -> [Int] {
+            var seen = Set<Int>()
+            var members: [Int] = []
+            var pending = seeds
+            while let step = pending.popLast() {
+                guard seen.insert(step).inserted else { continue }
+                switch program[step] {
+                case .split(let first, let second):
+                    pending.append(second)
+                    pending.append(first)
+                case .jump(let target): pending.append(target)
+                case .start: if atStart { pending.append(step + 1) }
+                case .end: if atEnd { pending.append(step + 1) } else { members.append(step) }
+                case .scalar, .set, .match: members.append(step)
+                }
+            }
+            return members.sorted()
+        }
+        func hasMatch(_ members: [Int]) -> Bool {
+            members.contains { if case .match = program[$0] { return true } else { return false } }
+        }
+        let restart = closure([0], atStart: false, atEnd: false)
+        let first = closure([0], atStart: true, atEnd: false)
+        var states: [[Int]] = [first]
+        var numbers: [[Int]: Int] = [first: 0]
+        var transitions: [UInt16] = []
+        var next = 0
+        while next < states.count {
+            let members = states[next]
+            next += 1
+            for byte in UInt32(0)..<128 {
+                var seeds: [Int] = []
+                for step in members {
+                    switch program[step] {
+                    case .scalar(let expected) where expected == byte: seeds.append(step + 1)
+                    case .set(let set) where set.contains(byte): seeds.append(step + 1)
+                    default: break
+                    }
+                }
+                let target = Array(Set(closure(seeds, atStart: false, atEnd: false) + restart)).sorted()
+                if let number = numbers[target] {
+                    transitions.append(UInt16(number))
+                } else {
+                    guard states.count < ASCIIAutomaton.maxStates else { return nil }
+                    numbers[target] = states.count
+                    transitions.append(UInt16(states.count))
+                    states.append(target)
+                }
+            }
+        }
+        self.transitions = transitions
+        matched = states.map(hasMatch)
+        dead = states.map(\.isEmpty)
+        matchedAtEnd = states.map { hasMatch(closure($0, atStart: false, atEnd: true)) }
+        matchesEmpty = hasMatch(closure(first, atStart: true, atEnd: true))
+    }
+
+    /// Whether the pattern matches somewhere in `bytes`; nil if they are not all ASCII.
+    func search(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        var state = 0
+        if matched[0] { return true }
+        if bytes.isEmpty { return matchesEmpty }
+        for byte in bytes {
+            guard byte < 0x80 else { return nil }
+            state = Int(transitions[state &* 128 &+ Int(byte)])
+            if matched[state] { return true }
+            // No thread left, and none starts after the first position (the pattern begins with `^`).
+            if dead[state] { return false }
+        }
+        return matchedAtEnd[state]
     }
 }
 
