@@ -3,10 +3,12 @@
 ///
 /// The syntax event schemas use — literals, escapes, classes, `.`, groups, alternation, quantifiers, `^` and `$` —
 /// compiles to a program for a backtracking matcher that never visits a (step, position) pair twice, so matching
-/// takes time linear in the input whatever the pattern (no catastrophic backtracking on hostile input). Anything
+/// takes time linear in the input whatever the pattern (no catastrophic backtracking on hostile input). ASCII text,
+/// the usual case, steps a deterministic automaton made of the program instead, where it is small. Anything
 /// else (look-around, back-references, word boundaries, Unicode properties) falls back to Swift's `Regex`.
-struct SchemaPattern: @unchecked Sendable {
-    // Immutable after init; Regex is not Sendable, so the struct vouches for itself.
+final class SchemaPattern: @unchecked Sendable {
+    // Immutable after init; Regex is not Sendable, so the class vouches for itself. A class, so that the schema
+    // holding it reads it without copying its tables.
     private enum Engine {
         /// The program, and the automaton made of it when it is small enough.
         case program([Instruction], ASCIIAutomaton?)
