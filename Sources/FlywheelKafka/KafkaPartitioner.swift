@@ -12,12 +12,17 @@ public enum KafkaPartitioner {
 
     /// The partition of the UTF-8 bytes of `key`.
     public static func partition(of key: String, partitions: Int32) -> Int32 {
-        partition(of: Array(key.utf8), partitions: partitions)
+        var key = key
+        return key.withUTF8 { partition(of: $0, partitions: partitions) }
     }
 
     /// Kafka's 32-bit murmur2 with its seed, as `org.apache.kafka.common.utils.Utils.murmur2` computes it.
     public static func murmur2(_ key: some Collection<UInt8>) -> Int32 {
-        let bytes = Array(key)
+        // Read in place where the bytes are contiguous (an array, a string's UTF-8): no copy per key.
+        key.withContiguousStorageIfAvailable(murmur2(bytes:)) ?? Array(key).withUnsafeBufferPointer(murmur2(bytes:))
+    }
+
+    private static func murmur2(bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
         let m: UInt32 = 0x5BD1_E995
         let length = UInt32(truncatingIfNeeded: bytes.count)
         var h: UInt32 = 0x9747_B28C ^ length

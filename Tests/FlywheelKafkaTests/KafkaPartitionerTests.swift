@@ -14,6 +14,9 @@ struct KafkaPartitionerTests {
     ])
     func murmur2(_ key: String, _ expected: Int32) {
         #expect(KafkaPartitioner.murmur2(Array(key.utf8)) == expected)
+        // The same from bytes that are not contiguous, and from a string.
+        #expect(KafkaPartitioner.murmur2(AnyCollection(key.utf8)) == expected)
+        #expect(KafkaPartitioner.partition(of: key, partitions: 7) == KafkaPartitioner.partition(of: Array(key.utf8), partitions: 7))
     }
 
     @Test("a partition is in range and stable")
