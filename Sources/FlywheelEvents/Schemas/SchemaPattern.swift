@@ -9,13 +9,10 @@
 final class SchemaPattern: @unchecked Sendable {
     // Immutable after init; Regex is not Sendable, so the class vouches for itself. A class, so that the schema
     // holding it reads it without copying its tables.
-    private enum Engine {
-        /// The program, and the automaton made of it when it is small enough.
-        case program([Instruction], ASCIIAutomaton?)
-        case regex(Regex<AnyRegexOutput>)
-    }
-
-    private let engine: Engine
+    /// The compiled program, with the automaton made of it when it is small enough; or else the Regex.
+    private let program: [Instruction]?
+    private let automaton: ASCIIAutomaton?
+    private let regex: Regex<AnyRegexOutput>?
 
     /// Compiles `source`; nil if it is not a valid regular expression.
     init?(_ source: String) {
@@ -24,45 +21,37 @@ final class SchemaPattern: @unchecked Sendable {
             var program: [Instruction] = []
             node.compile(into: &program)
             program.append(.match)
-            engine = .program(program, ASCIIAutomaton(program))
+            self.program = program
+            automaton = ASCIIAutomaton(program)
+            regex = nil
         } else if let regex = try? Regex(source).matchingSemantics(.unicodeScalar).asciiOnlyDigits()
             .asciiOnlyWordCharacters().asciiOnlyWhitespace()
         {
-            engine = .regex(regex)
+            program = nil
+            automaton = nil
+            self.regex = regex
         } else {
             return nil
         }
     }
 
     /// Whether the pattern is matched by the compiled program (false: by Swift's Regex).
-    var isCompiled: Bool {
-        if case .program = engine { return true }
-        return false
-    }
+    var isCompiled: Bool { program != nil }
 
     /// Whether ASCII text is matched by the automaton (false: by the program).
-    var hasAutomaton: Bool {
-        if case .program(_, let automaton) = engine { return automaton != nil }
-        return false
-    }
+    var hasAutomaton: Bool { automaton != nil }
 
     /// Whether the pattern matches somewhere in `text`.
     func matches(_ text: String) -> Bool {
-        switch engine {
-        case .regex(let regex):
-            return (try? regex.firstMatch(in: text)) != nil
-        case .program(let program, let automaton):
-            var text = text
-            return text.withUTF8 { bytes in
-                if let automaton, let matched = automaton.search(bytes) { return matched }
-                return Self.search(program, in: bytes)
-            }
-        }
+        var text = text
+        if let automaton, let matched = text.withUTF8({ automaton.search($0) }) { return matched }
+        if let program { return text.withUTF8 { Self.search(program, in: $0) } }
+        return (try? regex?.firstMatch(in: text)) != nil
     }
 
     /// Whether the program alone (without the automaton) matches somewhere in `text`; nil if there is no program.
     func programMatches(_ text: String) -> Bool? {
-        guard case .program(let program, _) = engine else { return nil }
+        guard let program else { return nil }
         var text = text
         return text.withUTF8 { Self.search(program, in: $0) }
     }
@@ -164,7 +153,7 @@ final class SchemaPattern: @unchecked Sendable {
 /// of threads. Each state is the set of the program's steps that threads can be at (from every start position, as a
 /// search has them), made when the pattern is compiled; a program that would need more than `maxStates` states has
 /// none. Text with a byte past ASCII is left to the program.
-private struct ASCIIAutomaton {
+private final class ASCIIAutomaton {
     static let maxStates = 256
 
     /// `transitions[state * 128 + byte]`: the state after `byte`.
