@@ -10,6 +10,11 @@ extension CloudEvent {
     /// under `data` (`data.metrics.auc`); nil when absent. Array elements are not addressed by paths.
     public func value(at path: [String]) -> JSONValue? {
         guard let first = path.first else { return nil }
+        // The usual case, a field under `data`: looked up in place, only the value found is copied.
+        if first == "data", path.count > 1 {
+            guard case .object(let object)? = data else { return nil }
+            return CloudEvent.value(in: object, at: path, from: 1)
+        }
         let root: JSONValue?
         switch first {
         case "data": root = data
@@ -31,5 +36,14 @@ extension CloudEvent {
             index += 1
         }
         return current
+    }
+
+    /// The value at `path[index...]` under `object`.
+    private static func value(in object: JSONObject, at path: [String], from index: Int) -> JSONValue? {
+        let name = path[index]
+        guard let found = object.members.firstIndex(where: { $0.key.hasSameCodePoints(as: name) }) else { return nil }
+        if index == path.count - 1 { return object.members[found].value }
+        guard case .object(let inner) = object.members[found].value else { return nil }
+        return value(in: inner, at: path, from: index + 1)
     }
 }
