@@ -48,6 +48,26 @@ struct EventSchemasTests {
         #expect(foreign?.reason == .unknownSchemaVersion)
     }
 
+    @Test("an event that names no version is checked against its type's newest; one that names a version, against it")
+    func newestVersion() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("schemas-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("x.y"), withIntermediateDirectories: true)
+        for (version, field) in [(1, "a"), (2, "b"), (10, "c")] {
+            try #"{"type": "object", "required": ["\#(field)"]}"#.write(
+                to: directory.appendingPathComponent("x.y/v\(version).json"), atomically: true, encoding: .utf8)
+        }
+        let schemas = try EventSchemas(directory: directory.path)
+        try schemas.validate(try event("x.y", #"{"c": 1}"#))
+        let newest = #expect(throws: CloudEventDecodingError.self) { try schemas.validate(try event("x.y", #"{"b": 1}"#)) }
+        #expect(newest?.detail.hasPrefix("x.y v10: ") == true)
+        try schemas.validate(try event("x.y", #"{"a": 1}"#, dataschema: EventSchemas.uri(type: "x.y", version: 1)))
+        let named = #expect(throws: CloudEventDecodingError.self) {
+            try schemas.validate(try event("x.y", #"{"c": 1}"#, dataschema: EventSchemas.uri(type: "x.y", version: 2)))
+        }
+        #expect(named?.detail.hasPrefix("x.y v2: ") == true)
+    }
+
     @Test("event types without a schema pass through; typed events without data do not")
     func passThroughAndMissingData() throws {
         try schemas.validate(try event("com.example.unrelated", "[1, 2]"))

@@ -75,27 +75,33 @@ public struct EventSchemas: Sendable {
     /// Checks the event's data against its type's schema, in the version its `dataschema` names (else the newest).
     public func validate(_ event: CloudEvent) throws(CloudEventDecodingError) {
         guard let versions = schemas[event.type] else { return }
-        var version = versions.keys.max()!
-        if let dataschema = event.dataschema {
-            let prefix = "https://flywheel.dev/schemas/\(event.type)/v"
-            guard dataschema.hasPrefix(prefix), dataschema.hasSuffix(".json"),
-                let named = Int(dataschema.dropFirst(prefix.count).dropLast(5))
-            else {
-                throw CloudEventDecodingError(
-                    reason: .unknownSchemaVersion, field: "dataschema",
-                    detail: "dataschema \(dataschema) is not a schema of \(event.type) (expected \(prefix)<N>.json)")
-            }
-            guard versions[named] != nil else {
-                throw CloudEventDecodingError(
-                    reason: .unknownSchemaVersion, field: "dataschema",
-                    detail: "\(event.type) has no schema version \(named); known: \(versions.keys.sorted().map { "v\($0)" }.joined(separator: ", "))")
-            }
-            version = named
+        // The usual event names no version: its type's newest, looked up once.
+        guard let dataschema = event.dataschema else {
+            let (version, schema) = versions.count == 1 ? versions.first! : versions.max(by: { $0.key < $1.key })!
+            try EventSchemas.check(event, against: schema, version: version)
+            return
         }
+        let prefix = "https://flywheel.dev/schemas/\(event.type)/v"
+        guard dataschema.hasPrefix(prefix), dataschema.hasSuffix(".json"),
+            let named = Int(dataschema.dropFirst(prefix.count).dropLast(5))
+        else {
+            throw CloudEventDecodingError(
+                reason: .unknownSchemaVersion, field: "dataschema",
+                detail: "dataschema \(dataschema) is not a schema of \(event.type) (expected \(prefix)<N>.json)")
+        }
+        guard versions[named] != nil else {
+            throw CloudEventDecodingError(
+                reason: .unknownSchemaVersion, field: "dataschema",
+                detail: "\(event.type) has no schema version \(named); known: \(versions.keys.sorted().map { "v\($0)" }.joined(separator: ", "))")
+        }
+        try EventSchemas.check(event, against: versions[named]!, version: named)
+    }
+
+    private static func check(_ event: CloudEvent, against schema: JSONSchema, version: Int) throws(CloudEventDecodingError) {
         guard let data = event.data else {
             throw CloudEventDecodingError(reason: .schemaViolation, field: "data", detail: "\(event.type) events need data")
         }
-        if let first = versions[version]!.validate(data).first {
+        if let first = schema.validate(data).first {
             throw CloudEventDecodingError(
                 reason: .schemaViolation, field: "/data" + first.pointer, detail: "\(event.type) v\(version): \(first.message)")
         }
