@@ -4,47 +4,26 @@
 /// check per byte appended.
 public enum JSONWriter {
     public static func bytes(_ value: JSONValue) -> [UInt8] {
-        let count = length(of: value)
-        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            var cursor = buffer.baseAddress!
-            write(value, at: &cursor)
-            initialized = cursor - buffer.baseAddress!
-            precondition(initialized == count, "JSONWriter measured \(count) bytes and wrote \(initialized)")
-        }
+        bytes(value, splicing: [])
     }
 
     /// `value`, an object, with each member named in `fragments` written as the JSON given for it instead of its
     /// value: JSON written once and shared by several records (a firing's causes, in its trigger and its audit
     /// record). A value that is not an object is written as it is.
     public static func bytes(_ value: JSONValue, splicing fragments: [(name: String, json: [UInt8])]) -> [UInt8] {
-        guard !fragments.isEmpty, case .object(let object) = value else { return bytes(value) }
-        func fragment(_ name: String) -> [UInt8]? { fragments.first { $0.name == name }?.json }
-        var count = 2 + Swift.max(0, object.count - 1)
-        for member in object.members {
-            count += length(of: member.key) + 1 + (fragment(member.key)?.count ?? length(of: member.value))
-        }
+        let object: JSONObject? = if !fragments.isEmpty, case .object(let object) = value { object } else { nil }
+        let count = object.map { length(of: $0, splicing: fragments) } ?? length(of: value)
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             var cursor = buffer.baseAddress!
-            put(UInt8(ascii: "{"), at: &cursor)
-            var separator = false
-            for member in object.members {
-                if separator { put(UInt8(ascii: ","), at: &cursor) }
-                separator = true
-                write(member.key, at: &cursor)
-                put(UInt8(ascii: ":"), at: &cursor)
-                if let json = fragment(member.key) {
-                    json.withUnsafeBufferPointer { json in
-                        if let base = json.baseAddress { cursor.update(from: base, count: json.count) }
-                        cursor += json.count
-                    }
-                } else {
-                    write(member.value, at: &cursor)
-                }
-            }
-            put(UInt8(ascii: "}"), at: &cursor)
+            if let object { write(object, splicing: fragments, at: &cursor) } else { write(value, at: &cursor) }
             initialized = cursor - buffer.baseAddress!
             precondition(initialized == count, "JSONWriter measured \(count) bytes and wrote \(initialized)")
         }
+    }
+
+    /// The JSON given for the member `name`, if it is spliced.
+    private static func fragment(_ name: String, in fragments: [(name: String, json: [UInt8])]) -> [UInt8]? {
+        fragments.isEmpty ? nil : fragments.first { $0.name == name }?.json
     }
 
     public static func string(_ value: JSONValue) -> String {
@@ -79,11 +58,16 @@ public enum JSONWriter {
             var total = 2 + Swift.max(0, elements.count - 1)
             for element in elements { total += length(of: element) }
             return total
-        case .object(let object):
-            var total = 2 + Swift.max(0, object.count - 1)
-            for member in object.members { total += length(of: member.key) + 1 + length(of: member.value) }
-            return total
+        case .object(let object): return length(of: object, splicing: [])
         }
+    }
+
+    private static func length(of object: JSONObject, splicing fragments: [(name: String, json: [UInt8])]) -> Int {
+        var total = 2 + Swift.max(0, object.count - 1)
+        for member in object.members {
+            total += length(of: member.key) + 1 + (fragment(member.key, in: fragments)?.count ?? length(of: member.value))
+        }
+        return total
     }
 
     private static func digits(_ magnitude: UInt64) -> Int {
@@ -154,18 +138,30 @@ public enum JSONWriter {
                 write(element, at: &cursor)
             }
             put(UInt8(ascii: "]"), at: &cursor)
-        case .object(let object):
-            put(UInt8(ascii: "{"), at: &cursor)
-            var separator = false
-            for member in object.members {
-                if separator { put(UInt8(ascii: ","), at: &cursor) }
-                separator = true
-                write(member.key, at: &cursor)
-                put(UInt8(ascii: ":"), at: &cursor)
+        case .object(let object): write(object, splicing: [], at: &cursor)
+        }
+    }
+
+    private static func write(
+        _ object: JSONObject, splicing fragments: [(name: String, json: [UInt8])], at cursor: inout UnsafeMutablePointer<UInt8>
+    ) {
+        put(UInt8(ascii: "{"), at: &cursor)
+        var separator = false
+        for member in object.members {
+            if separator { put(UInt8(ascii: ","), at: &cursor) }
+            separator = true
+            write(member.key, at: &cursor)
+            put(UInt8(ascii: ":"), at: &cursor)
+            if let json = fragment(member.key, in: fragments) {
+                json.withUnsafeBufferPointer { json in
+                    if let base = json.baseAddress { cursor.update(from: base, count: json.count) }
+                    cursor += json.count
+                }
+            } else {
                 write(member.value, at: &cursor)
             }
-            put(UInt8(ascii: "}"), at: &cursor)
         }
+        put(UInt8(ascii: "}"), at: &cursor)
     }
 
     private static func write(_ number: Double, at cursor: inout UnsafeMutablePointer<UInt8>) {
