@@ -109,7 +109,7 @@ public struct IntakeDecoder: Sendable {
                 continue
             }
             // A W3C trace context sent as a plain Kafka header travels on as the CloudEvents extension.
-            let traceparent = messages[index].headers.last { $0.key == "traceparent" }?.value.flatMap { String(validating: $0, as: UTF8.self) }
+            let traceparent = messages[index].headers.last { $0.key == "traceparent" }?.value.flatMap(String.init(validUTF8:))
             let timestamp = messages[index].timestampMilliseconds
             // Moved out of the scratch array, last first, so that no event is copied.
             let first = events.count

@@ -131,6 +131,19 @@ struct JSONParserTests {
         #expect(JSONWriter.bytes(.array([.null]), splicing: [("b", Array("1".utf8))]) == Array("[null]".utf8))
     }
 
+    @Test("String(validUTF8:) accepts and refuses the bytes String(validating:as:) does (property, random bytes)")
+    func validUTF8() {
+        var rng = SplitMix64(state: 7)
+        let pieces: [[UInt8]] = [
+            Array("plain ascii text".utf8), Array("é日本😀".utf8), [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+            [0xE2, 0x82], [0x80], [0xFF], [0xF0, 0x9F, 0x98, 0x80], [0x7F], [0xC2, 0xA9],
+        ]
+        for _ in 0..<2_000 {
+            let bytes = (0..<Int.random(in: 0...5, using: &rng)).flatMap { _ in pieces.randomElement(using: &rng)! }
+            #expect(String(validUTF8: bytes) == String(validating: bytes, as: UTF8.self), "\(bytes)")
+        }
+    }
+
     @Test("strings are written with the minimal escapes, everything else as it is")
     func stringEscapes() throws {
         let text = "a\"b\\c/\n\r\t\u{01}\u{1f}\u{7f}é😀"

@@ -271,7 +271,7 @@ public struct CloudEventKafkaCodec: Sendable {
 
     private func text(_ header: CloudEventRecord.Header, field: String) throws(CloudEventDecodingError) -> String {
         guard let value = header.value else { return "" }
-        guard let text = String(validating: value, as: UTF8.self) else {
+        guard let text = String(validUTF8: value) else {
             throw CloudEventDecodingError(reason: .invalidUTF8, field: field, detail: "header \(field) is not valid UTF-8")
         }
         return text

@@ -53,7 +53,7 @@ public struct EventIntake: Sendable {
     private func decode(_ record: CloudEventRecord, appendingTo events: inout [Event]) throws(CloudEventDecodingError) {
         if EventIntake.isCloudEvent(record) {
             let event = try codec.decode(record)
-            let key = record.key.flatMap { String(validating: $0, as: UTF8.self) } ?? event.subject
+            let key = record.key.flatMap(String.init(validUTF8:)) ?? event.subject
             events.append(Event(event: event, key: key))
             return
         }

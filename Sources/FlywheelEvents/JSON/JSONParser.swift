@@ -58,6 +58,7 @@ struct JSONMemberReader {
         // and none has an escape; then hashed, by code points (many names compared pairwise would take quadratic
         // time: a 1 MiB document can hold 100,000 of them).
         var seen: [Int] = []
+        seen.reserveCapacity(16)  // one allocation for a usual envelope's names, not one per doubling
         var escaped: Set<CodePointKey>?
         reader.skipWhitespace()
         if reader.peek(UInt8(ascii: "}")) {
@@ -158,7 +159,7 @@ private struct Reader {
         if bytes.count > limits.maxBytes {
             throw error(.tooLarge, "the document has \(bytes.count) bytes, more than the limit of \(limits.maxBytes)", at: limits.maxBytes)
         }
-        if let invalid = Reader.firstInvalidUTF8(bytes) {
+        if let invalid = UTF8Validation.firstInvalid(bytes) {
             throw error(.invalidUTF8, "invalid UTF-8", at: invalid)
         }
     }
@@ -454,43 +455,6 @@ private struct Reader {
         return JSONError(kind: kind, message: message, offset: offset, line: line, column: offset - lineStart + 1, pointer: pointer)
     }
 
-    /// The offset of the first byte that is not part of valid UTF-8 (RFC 3629: no overlongs, no surrogates).
-    static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            // ASCII, the common case, eight bytes at a time.
-            if index + 8 <= count,
-                UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
-            {
-                index += 8
-                continue
-            }
-            let byte = bytes[index]
-            if byte < 0x80 {
-                index += 1
-                continue
-            }
-            let length: Int
-            var minimum: UInt32
-            var scalar: UInt32
-            switch byte {
-            case 0xC2...0xDF: length = 2; minimum = 0x80; scalar = UInt32(byte & 0x1F)
-            case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(byte & 0x0F)
-            case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(byte & 0x07)
-            default: return index
-            }
-            guard index + length <= count else { return index }
-            for offset in 1..<length {
-                let continuation = bytes[index + offset]
-                guard continuation & 0xC0 == 0x80 else { return index }
-                scalar = scalar << 6 | UInt32(continuation & 0x3F)
-            }
-            if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return index }
-            index += length
-        }
-        return nil
-    }
 }
 
 /// A member name compared by code points, as JSON compares names (String's own equality is canonical equivalence).

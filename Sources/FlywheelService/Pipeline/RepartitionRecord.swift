@@ -36,7 +36,7 @@ struct RepartitionRecord {
     /// Reads a consumed repartition record; nil if it is not one (it is then dead-lettered).
     init?(_ message: KafkaConsumerMessage, codec: CloudEventKafkaCodec) {
         func header(_ name: String) -> String? {
-            message.headers.last(where: { $0.key == name })?.value.flatMap { String(validating: $0, as: UTF8.self) }
+            message.headers.last(where: { $0.key == name })?.value.flatMap(String.init(validUTF8:))
         }
         guard let value = message.value, let keysText = header(RepartitionRecord.keysHeader),
             case .array(let keyValues)? = try? JSONParser.parse(keysText), let time = header(RepartitionRecord.timeHeader).flatMap({ Int64($0) }),
