@@ -89,6 +89,9 @@ public final class JSONSchema: Sendable {
         let propertyKeys: [String]
         let propertyNodes: [Node]
         let required: [String]
+        /// By property index: whether `required` names it. Set only when `required` names properties alone, each
+        /// once: then a conformance check counts the required members as it meets them instead of looking each up.
+        let requiredProperties: [Bool]?
         let additionalProperties: Node?
         let propertyNames: Node?
         let minProperties: Int?
@@ -120,6 +123,13 @@ public final class JSONSchema: Sendable {
             propertyKeys = draft.propertyKeys
             propertyNodes = draft.propertyNodes
             required = draft.required
+            // Names compare by code points, as members are matched to properties.
+            let indices = draft.required.map { name in draft.propertyKeys.firstIndex { $0.hasSameCodePoints(as: name) } }
+            if indices.allSatisfy({ $0 != nil }), Set(indices).count == indices.count {
+                requiredProperties = draft.propertyKeys.indices.map { indices.contains($0) }
+            } else {
+                requiredProperties = nil
+            }
             additionalProperties = draft.additionalProperties
             propertyNames = draft.propertyNames
             minProperties = draft.minProperties
@@ -363,8 +373,13 @@ public final class JSONSchema: Sendable {
                 }
             }
         case .object(let object):
-            for name in rules.required where !object.hasMember(named: name) {
-                validation.fail("required property \(name) is missing", below: name)
+            // Asked only whether the value conforms, the required members are counted in the loop below.
+            let requiredProperties = validation.collects ? nil : rules.requiredProperties
+            var requiredFound = 0
+            if requiredProperties == nil {
+                for name in rules.required where !object.hasMember(named: name) {
+                    validation.fail("required property \(name) is missing", below: name)
+                }
             }
             if let minProperties = rules.minProperties, object.count < minProperties { validation.fail("fewer than \(minProperties) properties") }
             if let maxProperties = rules.maxProperties, object.count > maxProperties { validation.fail("more than \(maxProperties) properties") }
@@ -381,6 +396,7 @@ public final class JSONSchema: Sendable {
                 if let property = rules.property(named: name, from: next) {
                     node = rules.propertyNodes[property]
                     next = property + 1
+                    if requiredProperties?[property] == true { requiredFound += 1 }
                 } else if let additional = rules.additionalProperties {
                     if case .always(false) = additional {
                         validation.fail("property \(name) is not allowed", below: name)
@@ -394,6 +410,7 @@ public final class JSONSchema: Sendable {
                 check(members[index].value, against: node, into: &validation)
                 if validation.collects { validation.path.removeLast() }
             }
+            if requiredProperties != nil, requiredFound < rules.required.count { validation.fail("a required property is missing") }
         default:
             break
         }
