@@ -13,9 +13,26 @@ public final class JSONSchema: Sendable {
         public var description: String { "\(pointer.isEmpty ? "/" : pointer): \(message)" }
     }
 
-    private enum Node: Sendable {
-        case always(Bool)
-        case schema(Rules)
+    /// A compiled schema: `true`, `false` or rules. It holds its rules unretained, so that visiting it costs no
+    /// reference count: the JSONSchema keeps every `Rules` it compiled alive (`compiled`), and a node is only used
+    /// while its JSONSchema validates.
+    private struct Node: @unchecked Sendable {
+        /// Set for the schemas `true` and `false`.
+        let always: Bool?
+        private let rules: Unmanaged<Rules>?
+
+        static func always(_ flag: Bool) -> Node { Node(always: flag, rules: nil) }
+
+        /// A node of `rules`, which `owners` keeps alive.
+        static func schema(_ rules: Rules, keptIn owners: inout [Rules]) -> Node {
+            owners.append(rules)
+            return Node(always: nil, rules: Unmanaged.passUnretained(rules))
+        }
+
+        /// Calls `body` with the node's rules, borrowed from their owner.
+        func withRules<Result>(_ body: (Rules) -> Result) -> Result {
+            rules!._withUnsafeGuaranteedRef(body)
+        }
     }
 
     /// The JSON types a `type` keyword allows.
@@ -173,13 +190,17 @@ public final class JSONSchema: Sendable {
     }
 
     private let root: Node
+    /// Every compiled schema object, which the nodes refer to unretained.
+    private let compiled: [Rules]
     /// The schema's `$id`, if it has one.
     public let id: String?
     /// The schema as it was given.
     public let document: JSONValue
 
     public init(_ schema: JSONValue) throws(CompileError) {
-        root = try JSONSchema.compile(schema, pointer: [])
+        var compiled: [Rules] = []
+        root = try JSONSchema.compile(schema, pointer: [], keepingIn: &compiled)
+        self.compiled = compiled
         document = schema
         id = schema[path: "$id"]?.stringValue
     }
@@ -200,7 +221,7 @@ public final class JSONSchema: Sendable {
         "$schema", "$id", "$comment", "title", "description", "examples", "default", "deprecated", "readOnly", "writeOnly",
     ]
 
-    private static func compile(_ schema: JSONValue, pointer: [String]) throws(CompileError) -> Node {
+    private static func compile(_ schema: JSONValue, pointer: [String], keepingIn owners: inout [Rules]) throws(CompileError) -> Node {
         if case .bool(let flag) = schema { return .always(flag) }
         guard case .object(let object) = schema else {
             throw CompileError(pointer: JSONPointer.make(pointer), message: "a schema is an object or a boolean")
@@ -220,12 +241,12 @@ public final class JSONSchema: Sendable {
             return number
         }
         func sub(_ key: String, _ value: JSONValue) throws(CompileError) -> Node {
-            try compile(value, pointer: pointer + [key])
+            try compile(value, pointer: pointer + [key], keepingIn: &owners)
         }
         func list(_ key: String, _ value: JSONValue) throws(CompileError) -> [Node] {
             guard let elements = value.arrayValue, !elements.isEmpty else { throw fail(key, "must be a non-empty array") }
             var nodes: [Node] = []
-            for (index, element) in elements.enumerated() { nodes.append(try compile(element, pointer: pointer + [key, String(index)])) }
+            for (index, element) in elements.enumerated() { nodes.append(try compile(element, pointer: pointer + [key, String(index)], keepingIn: &owners)) }
             return nodes
         }
         var condition: Node?
@@ -257,7 +278,7 @@ public final class JSONSchema: Sendable {
                 guard let properties = value.objectValue else { throw fail(key, "must be an object") }
                 for property in properties {
                     rules.propertyKeys.append(property.key)
-                    rules.propertyNodes.append(try compile(property.value, pointer: pointer + [key, property.key]))
+                    rules.propertyNodes.append(try compile(property.value, pointer: pointer + [key, property.key], keepingIn: &owners))
                 }
             case "required":
                 guard let names = value.arrayValue?.compactMap(\.stringValue), names.count == value.arrayValue?.count else {
@@ -293,7 +314,7 @@ public final class JSONSchema: Sendable {
             }
         }
         if let condition { rules.ifThenElse = (condition, then, otherwise) }
-        return .schema(Rules(rules))
+        return .schema(Rules(rules), keptIn: &owners)
     }
 
     // MARK: Validation
@@ -324,14 +345,14 @@ public final class JSONSchema: Sendable {
     }
 
     private static func check(_ value: JSONValue, against node: Node, into validation: inout Validation) {
-        let rules: Rules
-        switch node {
-        case .always(true): return
-        case .always(false):
-            validation.fail("no value is allowed here")
+        if let always = node.always {
+            if !always { validation.fail("no value is allowed here") }
             return
-        case .schema(let compiled): rules = compiled
         }
+        node.withRules { rules in check(value, rules: rules, into: &validation) }
+    }
+
+    private static func check(_ value: JSONValue, rules: Rules, into validation: inout Validation) {
 
         if let types = rules.types, !types.admits(value) {
             validation.fail("expected \(types.description), found \(value.typeName)")
@@ -398,7 +419,7 @@ public final class JSONSchema: Sendable {
                     next = property + 1
                     if requiredProperties?[property] == true { requiredFound += 1 }
                 } else if let additional = rules.additionalProperties {
-                    if case .always(false) = additional {
+                    if additional.always == false {
                         validation.fail("property \(name) is not allowed", below: name)
                         continue
                     }
