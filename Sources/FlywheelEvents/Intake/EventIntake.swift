@@ -42,7 +42,8 @@ public struct EventIntake: Sendable {
         let count = events.count
         do {
             try decode(record, appendingTo: &events)
-            for event in events[count...] { try schemas.validate(event.event) }
+            // By index: the events are read in place, not copied out of the array.
+            for index in count..<events.count { try schemas.validate(events[index].event) }
             return nil
         } catch {
             events.removeSubrange(count...)
