@@ -8,7 +8,7 @@ struct FlywheelBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flywheel-benchmark",
         abstract: "Measure Flywheel's producer and consumer throughput against a Kafka cluster, and its rule engine.",
-        subcommands: [Produce.self, Consume.self, RulesBenchmark.self, IntakeBenchmark.self])
+        subcommands: [Produce.self, Consume.self, RulesBenchmark.self, IntakeBenchmark.self, PipelineBenchmark.self])
 }
 
 struct Common: ParsableArguments {

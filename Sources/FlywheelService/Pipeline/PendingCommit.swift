@@ -1,12 +1,12 @@
 import FlywheelKafka
 
 /// What evaluated batches (or an absence check) leave to send and commit.
-struct PendingCommit: Sendable {
+package struct PendingCommit: Sendable {
     /// Triggers, audit records, dead letters and re-keyed events.
-    var records: [KafkaProducerMessage] = []
+    package var records: [KafkaProducerMessage] = []
     /// The state records of the partitions that changed, oldest first; sent after `records` in at-least-once mode,
     /// since they say which input offsets the state includes.
-    var changelog: [KafkaProducerMessage] = []
+    package var changelog: [KafkaProducerMessage] = []
     /// The input offsets to commit: per partition, the next one to read.
     var offsets: [KafkaTopicPartitionOffset] = []
     /// The rule ids of the triggers among `records`, one per trigger.

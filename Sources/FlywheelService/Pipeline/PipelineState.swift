@@ -9,7 +9,8 @@ import Metrics
 /// The pipeline's rule state and what it does with a batch.
 ///
 /// Unchecked Sendable: it is only used inside `SerialJobs`, one job at a time, so no two tasks touch it at once.
-final class PipelineState: @unchecked Sendable {
+/// Package-visible for `flywheel-benchmark pipeline`, which evaluates batches with it without Kafka.
+package final class PipelineState: @unchecked Sendable {
     let configuration: ServeConfiguration
     private(set) var ruleSet: RuleSet
     let partitions: Int32
@@ -25,7 +26,7 @@ final class PipelineState: @unchecked Sendable {
     /// The rules a large state was logged for.
     private var warnedLargeState = Set<String>()
 
-    init(configuration: ServeConfiguration, ruleSet: RuleSet, partitions: Int32, decoder: IntakeDecoder, logger: Logger) {
+    package init(configuration: ServeConfiguration, ruleSet: RuleSet, partitions: Int32, decoder: IntakeDecoder, logger: Logger) {
         self.configuration = configuration
         self.ruleSet = ruleSet
         self.partitions = partitions
@@ -38,11 +39,19 @@ final class PipelineState: @unchecked Sendable {
     // MARK: Rebalances
 
     /// What evaluation needs to know of the consumer at that moment.
-    struct ConsumerView {
+    package struct ConsumerView {
         var assigned: Set<KafkaTopicPartition>
         var group: KafkaConsumerGroupMetadata?
         var rebalanceEvents: UInt64
         var expiredRevocations: UInt64
+
+        /// A consumer that has `assigned` after `rebalanceEvents` rebalances, outside a group (a benchmark's).
+        package init(assigned: Set<KafkaTopicPartition>, rebalanceEvents: UInt64) {
+            self.assigned = assigned
+            group = nil
+            self.rebalanceEvents = rebalanceEvents
+            expiredRevocations = 0
+        }
 
         /// Read in this order: a rebalance that begins meanwhile shows in `rebalanceEvents`.
         init(_ consumer: KafkaConsumer) {
@@ -74,6 +83,17 @@ final class PipelineState: @unchecked Sendable {
                 ])
         }
         metrics.stateKeys.record(tasks.reduce(0) { $0 + ($1?.engine.keyCount ?? 0) })
+    }
+
+    /// Gives the pipeline partition numbers with empty rule state, without reading a state topic: for evaluating
+    /// batches without Kafka (`flywheel-benchmark pipeline`). Returns the rebalance count a consumer view needs.
+    package func assignEmpty(_ partitions: [Int32]) -> UInt64 {
+        rebalances += 1
+        for number in partitions where tasks.indices.contains(Int(number)) && tasks[Int(number)] == nil {
+            assignments += 1
+            tasks[Int(number)] = PartitionTask(partition: number, assignment: assignments, ruleSet: ruleSet)
+        }
+        return rebalances
     }
 
     /// Drops the state of revoked partition numbers; it is in the state topic up to the last commit.
@@ -110,7 +130,7 @@ final class PipelineState: @unchecked Sendable {
     /// Evaluates a batch whose input records (those of `messages` not from the repartition topic, or a subset
     /// holding every one this instance has not applied yet) were decoded to `decoded`; returns what it leaves to
     /// send, with its offsets, for the committer.
-    func process(
+    package func process(
         _ messages: [KafkaConsumerMessage], decoded: IntakeDecoder.Batch, consumer: ConsumerView
     ) throws(ServiceError) -> PendingCommit {
         // A rebalance is under way that these records predate: they are read again once it is done (the eager
