@@ -8,24 +8,17 @@ struct IntakeBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake", abstract: "Measure decoding and validating CloudEvents: events/s on one core.")
 
-    @Option(help: "The event schemas' folder.") var schemas = "topics/schemas"
-    @Option(help: "Events per round.") var events = 200_000
-    @Option(help: "Rounds; the best of each measurement is kept.") var rounds = 3
+    @OptionGroup var workload: ServeWorkload.Options
 
     func run() throws {
-        let intake = EventIntake(schemas: try EventSchemas(directory: schemas))
-        let records = (0..<events).map { index -> CloudEventRecord in
-            let key = "ds-\(String(format: "%02d", index % 100))-\(index / 100 % 10)"
-            let value = #"{"specversion":"1.0","id":"evt-\#(String(format: "%09d", index))","source":"s3://lake/\#(key)","#
-                + #""type":"data.arrived","time":"2026-11-22T10:00:00.\#(String(format: "%03d", index % 1000))Z","#
-                + #""data":{"dataset":"\#(key)","version":"v\#(index)","rows":\#(index % 5000),"bytes":\#(index % 90000),"#
-                + #""location":"s3://lake/\#(key)/v\#(index)"}}"#
-            return CloudEventRecord(
-                key: Array(key.utf8), value: Array(value.utf8),
+        let intake = EventIntake(schemas: try EventSchemas(directory: workload.schemas))
+        let records = (0..<workload.events).map { index -> CloudEventRecord in
+            CloudEventRecord(
+                key: Array(ServeWorkload.key(index).utf8), value: Array(ServeWorkload.value(index).utf8),
                 headers: [CloudEventRecord.Header(name: "content-type", string: "application/cloudevents+json")])
         }
         var best: [String: Double] = [:]
-        for _ in 0..<rounds {
+        for _ in 0..<workload.rounds {
             let parse = Self.time {
                 records.reduce(0) { count, record in count + ((try? JSONParser.parse(record.value!)) == nil ? 0 : 1) }
             }

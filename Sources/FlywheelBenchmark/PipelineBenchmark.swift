@@ -15,16 +15,15 @@ struct PipelineBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline", abstract: "Measure decoding, evaluating and making outputs: events/s on one core, without Kafka.")
 
-    @Option(help: "The event schemas' folder.") var schemas = "topics/schemas"
-    @Option(help: "Events per round.") var events = 300_000
-    @Option(help: "Rounds; the best of each measurement is kept.") var rounds = 3
+    @OptionGroup var workload: ServeWorkload.Options
     @Option(help: "Records per batch (the service's max_batch).") var batch = 30_000
 
     static let topic = "bench-events"
     static let partitions: Int32 = 4
 
     func run() async throws {
-        let schemas = try EventSchemas(directory: schemas)
+        let (events, rounds) = (workload.events, workload.rounds)
+        let schemas = try EventSchemas(directory: workload.schemas)
         let check = RuleSet.check(sources: [("benchmark.yaml", Self.rulesYAML)], schemas: schemas)
         guard let ruleSet = check.ruleSet else { throw ValidationError(check.errors.map(\.description).joined(separator: "\n")) }
         let batches = Self.batches(events: events, size: batch)
@@ -81,13 +80,9 @@ struct PipelineBenchmark: AsyncParsableCommand {
     /// `size` records in runs of up to 1,000 of one partition.
     static func batches(events: Int, size: Int) -> [[KafkaConsumerMessage]] {
         var byPartition = [[KafkaConsumerMessage]](repeating: [], count: Int(partitions))
-        let start = 1_795_341_600_000 as Int64  // 2026-11-22T10:00:00Z
         for index in 0..<events {
-            let key = "ds-\(String(format: "%02d", index % 100))-\(index / 100 % 10)"
-            let time = RFC3339.string(milliseconds: start + Int64(index))
-            let value = #"{"specversion":"1.0","id":"evt-\#(String(format: "%09d", index))","source":"s3://lake/\#(key)","#
-                + #""type":"data.arrived","time":"\#(time)","data":{"dataset":"\#(key)","version":"v\#(index)","#
-                + #""rows":\#(index % 5000),"bytes":\#(index % 90000),"location":"s3://lake/\#(key)/v\#(index)"}}"#
+            let key = ServeWorkload.key(index)
+            let value = ServeWorkload.value(index)
             let partition = KafkaPartitioner.partition(of: key, partitions: partitions)
             byPartition[Int(partition)].append(
                 KafkaConsumerMessage(
