@@ -353,7 +353,6 @@ public final class JSONSchema: Sendable {
     }
 
     private static func check(_ value: JSONValue, rules: Rules, into validation: inout Validation) {
-
         if let types = rules.types, !types.admits(value) {
             validation.fail("expected \(types.description), found \(value.typeName)")
             return

@@ -6,9 +6,10 @@
 /// takes time linear in the input whatever the pattern (no catastrophic backtracking on hostile input). ASCII text,
 /// the usual case, steps a deterministic automaton made of the program instead, where it is small. Anything
 /// else (look-around, back-references, word boundaries, Unicode properties) falls back to Swift's `Regex`.
+///
+/// A class, so that the schema holding it reads it without copying its tables; immutable after init, and Regex is
+/// not Sendable, so it vouches for itself.
 final class SchemaPattern: @unchecked Sendable {
-    // Immutable after init; Regex is not Sendable, so the class vouches for itself. A class, so that the schema
-    // holding it reads it without copying its tables.
     /// The compiled program, with the automaton made of it when it is small enough; or else the Regex.
     private let program: [Instruction]?
     private let automaton: ASCIIAutomaton?
@@ -45,8 +46,7 @@ final class SchemaPattern: @unchecked Sendable {
     func matches(_ text: String) -> Bool {
         var text = text
         if let automaton, let matched = text.withUTF8({ automaton.search($0) }) { return matched }
-        if let program { return text.withUTF8 { Self.search(program, in: $0) } }
-        return (try? regex?.firstMatch(in: text)) != nil
+        return programMatches(text) ?? ((try? regex?.firstMatch(in: text)) != nil)
     }
 
     /// Whether the program alone (without the automaton) matches somewhere in `text`; nil if there is no program.

@@ -29,10 +29,13 @@ public struct RuleFiring: Sendable, Hashable {
     /// causes are made into JSON once. A firing whose `causes` were changed afterwards gets them made anew, unless
     /// the count is unchanged: change `trigger` with them.
     var causeJSON: JSONValue {
-        if case .object(let data)? = trigger.data, case .array(let carried)? = data["cause"], carried.count == causes.count {
-            return .array(carried)
-        }
-        return .array(causes.map(\.json))
+        .array(carriedCauses ?? causes.map(\.json))
+    }
+
+    /// The trigger's own `cause`, if it still matches `causes` (see `causeJSON`).
+    private var carriedCauses: [JSONValue]? {
+        guard case .object(let data)? = trigger.data, case .array(let carried)? = data["cause"], carried.count == causes.count else { return nil }
+        return carried
     }
 
     /// The Kafka records of the trigger and of the audit record, keyed by the firing's key, in `mode`: the causes,
@@ -40,9 +43,8 @@ public struct RuleFiring: Sendable, Hashable {
     public func records(codec: CloudEventKafkaCodec, mode: CloudEventKafkaCodec.ContentMode = .binary) -> (trigger: CloudEventRecord, audit: CloudEventRecord) {
         let causes = JSONWriter.bytes(causeJSON)
         // The trigger carries the same causes unless they were changed after the engine made it (see causeJSON).
-        let shared = if case .object(let data)? = trigger.data, case .array(let carried)? = data["cause"] { carried.count == self.causes.count } else { false }
         return (
-            codec.encode(trigger, key: key, mode: mode, splicing: shared ? [("cause", causes)] : []),
+            codec.encode(trigger, key: key, mode: mode, splicing: carriedCauses != nil ? [("cause", causes)] : []),
             codec.encode(audit, key: key, mode: mode, splicing: [("cause", causes)])
         )
     }

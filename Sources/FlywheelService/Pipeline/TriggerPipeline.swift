@@ -49,19 +49,20 @@ public final class TriggerPipeline: Service, Sendable {
         let topics = try await ServiceTopics.prepare(configuration, admin: admin, logger: logger)
         health.markReady(.brokerReachable)
         let reader = try await KafkaPartitionReader(configuration: KafkaPartitionReaderConfiguration(client: client), logger: logger)
+        let producerConfiguration = KafkaProducerConfiguration(client: producerClient, compression: configuration.compression)
         let output: PipelineOutput
         if configuration.delivery == .exactlyOnce {
             output = .transactional(
                 try await KafkaTransactionalProducer(
                     configuration: KafkaTransactionalProducerConfiguration(
-                        producer: KafkaProducerConfiguration(client: producerClient, compression: configuration.compression),
+                        producer: producerConfiguration,
                         transactionalID: "flywheel-\(configuration.groupID)-\(configuration.instanceID)",
                         // An instance that vanishes for good holds read_committed readers back at most this long
                         // (librdkafka needs it at least as long as a request may take).
                         transactionTimeout: client.connection.requestTimeout),
                     logger: logger))
         } else {
-            output = .idempotent(try await KafkaProducer(configuration: KafkaProducerConfiguration(client: producerClient, compression: configuration.compression), logger: logger))
+            output = .idempotent(try await KafkaProducer(configuration: producerConfiguration, logger: logger))
         }
         // The repartition topic holds only what this group wrote for itself: a new group reads it from its beginning
         // (with `offset_reset: latest`, records re-keyed before the consumer found the topic's end would be skipped).
