@@ -305,7 +305,7 @@ public struct CloudEventKafkaCodec: Sendable {
             if let dataschema = event.dataschema { object["dataschema"] = .string(dataschema) }
             for (name, value) in event.extensions.sorted(by: { $0.key < $1.key }) { object[name] = .string(value) }
             // The data as written above, in its place.
-            if let data { object["data"] = .null }
+            if data != nil { object["data"] = .null }
             return CloudEventRecord(
                 key: keyBytes, value: JSONWriter.bytes(.object(object), splicing: data.map { [("data", $0)] } ?? []),
                 headers: [.init(name: "content-type", string: CloudEventKafkaCodec.structuredContentType)])
