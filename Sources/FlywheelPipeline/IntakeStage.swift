@@ -86,12 +86,15 @@ public struct IntakeDecoder: Sendable {
             }
         }
         var intakeEvents: [EventIntake.Event] = []  // one record's events
+        // One record, refilled for each message: its header list's storage is reused, not allocated per message.
+        var record = CloudEventRecord(key: nil, value: nil, headers: [])
         for index in indices {
             let topic = messages[index].topic
             let source = SourceCoordinates(topic: topic, partition: messages[index].partition, offset: messages[index].offset)
-            let record = CloudEventRecord(
-                key: messages[index].key, value: messages[index].value,
-                headers: messages[index].headers.map { CloudEventRecord.Header(name: $0.key, value: $0.value) })
+            record.key = messages[index].key
+            record.value = messages[index].value
+            record.headers.removeAll(keepingCapacity: true)
+            for header in messages[index].headers { record.headers.append(CloudEventRecord.Header(name: header.key, value: header.value)) }
             if let (letter, error) = intake.process(record, source: source, appendingTo: &intakeEvents) {
                 counters.counter(PipelineMetrics.deadLettered, ("topic", topic), ("reason", error.reason.name)).increment()
                 logger.warning(
