@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -30,12 +31,15 @@ def main() -> None:
     parser.add_argument("--no-consumer", action="store_true")
     args = parser.parse_args()
 
+    binary = os.environ.get("FLYWHEEL_TANSU")
+    if not binary or not os.access(binary, os.X_OK):
+        sys.exit("FLYWHEEL_TANSU does not name the Tansu binary: run `source scripts/env.sh` (after scripts/setup.sh) first")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     address = f"127.0.0.1:{port}"
     tansu = subprocess.Popen(
-        [os.environ["FLYWHEEL_TANSU"], "broker", "--listener-url", f"tcp://{address}", "--advertised-listener-url",
+        [binary, "broker", "--listener-url", f"tcp://{address}", "--advertised-listener-url",
          f"tcp://{address}", "--storage-engine", "memory://tansu/"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.5)
