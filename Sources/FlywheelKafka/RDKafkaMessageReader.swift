@@ -3,8 +3,8 @@ import Synchronization
 
 /// Reads batches from a consumer queue into Swift messages; used by a consumer's poll thread, or by one read of a
 /// partition reader on its serial blocking queue.
-// `consumeBatch` never runs concurrently with itself, so the topic-name cache needs no lock; the revoked set, which
-// the rebalance callback writes, has one.
+// `consumeBatch` never runs concurrently with itself, so the topic-name and header caches need no lock; the revoked
+// set, which the rebalance callback writes, has one.
 final class RDKafkaMessageReader: @unchecked Sendable {
     enum Outcome {
         case messages([KafkaConsumerMessage])
@@ -21,6 +21,8 @@ final class RDKafkaMessageReader: @unchecked Sendable {
     }
 
     private var topicNames: [OpaquePointer: String] = [:]
+    /// The headers of the last message that had any: the next message with the same ones shares their storage.
+    private var lastHeaders: [KafkaHeader] = []
     private let revokedDuringBatch = Mutex<Set<KafkaTopicPartition>>([])
 
     /// Called by the rebalance callback, which librdkafka may run in the middle of a batch: messages of these
@@ -116,15 +118,26 @@ final class RDKafkaMessageReader: @unchecked Sendable {
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
+    /// The message's headers. Messages of one producer mostly carry the same ones (a content type, say): those equal
+    /// to the previous message's, byte for byte, are that message's array, shared, instead of two allocations each.
     private func headers(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
         var headers: OpaquePointer?
         guard rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else { return [] }
-        var result: [KafkaHeader] = []
-        result.reserveCapacity(rd_kafka_header_cnt(headers))
-        var index = 0
+        let count = rd_kafka_header_cnt(headers)
         var name: UnsafePointer<CChar>?
         var value: UnsafeRawPointer?
         var size = 0
+        if count == lastHeaders.count, count > 0 {
+            var same = true
+            for index in 0..<count where same {
+                same = rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR
+                    && Self.equal(lastHeaders[index], name: name, value: value, size: size)
+            }
+            if same { return lastHeaders }
+        }
+        var result: [KafkaHeader] = []
+        result.reserveCapacity(count)
+        var index = 0
         while rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
             result.append(
                 KafkaHeader(
@@ -132,7 +145,24 @@ final class RDKafkaMessageReader: @unchecked Sendable {
                     value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
             index += 1
         }
+        lastHeaders = result
         return result
+    }
+
+    /// Whether `header` is the one librdkafka gives as `name` (NUL-terminated), `value` and `size`.
+    private static func equal(_ header: KafkaHeader, name: UnsafePointer<CChar>?, value: UnsafeRawPointer?, size: Int) -> Bool {
+        guard let name else { return false }
+        var length = 0
+        for byte in header.key.utf8 {
+            guard name[length] == CChar(bitPattern: byte) else { return false }
+            length += 1
+        }
+        guard name[length] == 0 else { return false }
+        switch (header.value, value) {
+        case (nil, nil): return true
+        case (let bytes?, let value?): return bytes.count == size && bytes.elementsEqual(UnsafeRawBufferPointer(start: value, count: size))
+        default: return false
+        }
     }
 
     private func timestamp(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> Int64? {

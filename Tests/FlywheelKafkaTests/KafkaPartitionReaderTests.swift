@@ -94,6 +94,33 @@ struct KafkaPartitionReaderTests {
         try await producer.shutdown()
     }
 
+    @Test("each message's headers as sent, where consecutive messages repeat, or nearly repeat, the ones before")
+    func repeatedHeaders() async throws {
+        let broker = try KafkaEmbeddedBroker(logger: logger)
+        let topic = uniqueName("headers")
+        try broker.createTopic(topic, partitions: 1)
+        let producer = try await KafkaProducer(configuration: producerConfiguration(broker), logger: logger)
+        // The reader shares the array of equal headers between consecutive messages: a name or value that differs
+        // by a byte, a prefix, a null or a count must still come through as sent.
+        let json = KafkaHeader(key: "content-type", string: "application/json")
+        let headers: [[KafkaHeader]] = [
+            [json], [json], [KafkaHeader(key: "content-type", string: "application/jsoN")], [json],
+            [KafkaHeader(key: "content-typ", string: "application/json")], [KafkaHeader(key: "content-type-", string: "application/json")],
+            [json, KafkaHeader(key: "traceparent", value: nil)], [json, KafkaHeader(key: "traceparent", value: nil)], [],
+            [KafkaHeader(key: "content-type", value: [])], [KafkaHeader(key: "content-type", value: nil)],
+            [KafkaHeader(key: "content-type", value: nil)], [json],
+        ]
+        try await producer.send(headers.enumerated().map { index, headers in
+            KafkaProducerMessage(topic: topic, partition: 0, key: nil, value: Array("m\(index)".utf8), headers: headers)
+        })
+        let reader = try await reader(broker)
+
+        let messages = try await reader.readToEnd(topic: topic, partition: 0)
+        #expect(messages.map(\.headers) == headers)
+        await reader.close()
+        try await producer.shutdown()
+    }
+
     @Test("from an offset: that message and the ones after it; at the end: nothing; past it: an error")
     func fromOffset() async throws {
         let broker = try KafkaEmbeddedBroker(logger: logger)
