@@ -127,13 +127,11 @@ final class RDKafkaMessageReader: @unchecked Sendable {
         var name: UnsafePointer<CChar>?
         var value: UnsafeRawPointer?
         var size = 0
-        if count == lastHeaders.count, count > 0 {
-            var same = true
-            for index in 0..<count where same {
-                same = rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR
-                    && Self.equal(lastHeaders[index], name: name, value: value, size: size)
-            }
-            if same { return lastHeaders }
+        if count > 0, count == lastHeaders.count, lastHeaders.indices.allSatisfy({ index in
+            rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR
+                && Self.equal(lastHeaders[index], name: name, value: value, size: size)
+        }) {
+            return lastHeaders
         }
         var result: [KafkaHeader] = []
         result.reserveCapacity(count)
